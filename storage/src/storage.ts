@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+
+export interface StorageOptions {
+  /** `http://user:pass@host:8123/db` selects a ClickHouse server; absent → embedded chDB. */
+  clickhouseUrl?: string | undefined;
+  /** Data directory of the embedded chDB engine. */
+  dataDir: string;
+}
+
+export interface InsertTsvOptions {
+  /** Explicit column list, in the order of the TSV fields. */
+  columns: readonly string[];
+  /**
+   * Makes a retried insert of the same batch a no-op (ClickHouse block
+   * deduplication). Ignored where the table engine cannot deduplicate.
+   */
+  dedupToken?: string | undefined;
+}
+
+/**
+ * The one place that knows whether ClickHouse is embedded or a server. The
+ * rest of PPO queries through `client` (same SQL on both) and writes
+ * pre-serialized rows through `insertTsv`, which takes the fastest path the
+ * backend offers: chDB's zero-copy raw insert, or a streamed HTTP body.
+ */
+export interface Storage {
+  readonly kind: 'embedded' | 'server';
+  readonly client: ClickHouseClient;
+  insertTsv(table: string, body: Buffer, opts: InsertTsvOptions): Promise<void>;
+  /** Resolves true when a trivial query succeeds. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+function assertIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`invalid ClickHouse identifier: ${name}`);
+  return name;
+}
+
+function dedupSettings(token: string | undefined): Record<string, string | number> {
+  return token === undefined ? {} : { insert_deduplication_token: token, insert_deduplicate: 1 };
+}
+
+export function openStorage(opts: StorageOptions): Storage {
+  if (opts.clickhouseUrl) return openServer(opts.clickhouseUrl);
+  return openEmbedded(opts.dataDir);
+}
+
+function openServer(url: string): Storage {
+  const client = createClient({
+    url,
+    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    compression: { request: false, response: true },
+  });
+  return {
+    kind: 'server',
+    client,
+    async insertTsv(table, body, { columns, dedupToken }) {
+      await client.insert({
+        table: assertIdentifier(table),
+        values: Readable.from([body]),
+        format: 'TabSeparated',
+        columns: columns.map(assertIdentifier) as [string, ...string[]],
+        clickhouse_settings: dedupSettings(dedupToken),
+      });
+    },
+    async ping() {
+      const r = await client.ping();
+      return r.success;
+    },
+    close: () => client.close(),
+  };
+}
+
+function openEmbedded(dataDir: string): Storage {
+  mkdirSync(dataDir, { recursive: true });
+  const connection: ChdbConnection = createChdbConnection({ path: dataDir });
+  // @clickhouse/client accepts a pluggable Connection; the published typings
+  // of the two packages come from different client-common builds, hence the cast.
+  const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
+  let closed = false;
+  return {
+    kind: 'embedded',
+    client,
+    async insertTsv(table, body, { columns, dedupToken }) {
+      await connection.chdb.rawInsert({
+        table: assertIdentifier(table),
+        values: body,
+        format: 'TabSeparated',
+        columns: columns.map(assertIdentifier),
+        settings: dedupSettings(dedupToken),
+      });
+    },
+    async ping() {
+      try {
+        await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
