@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has defaults that run everything on embedded chDB', () => {
+    const c = loadConfig({});
+    expect([...c.roles]).toEqual(['collector', 'analyzer', 'api']);
+    expect(c.ports).toEqual({ otlpGrpc: 4317, otlpHttp: 4318, api: 8080 });
+    expect(c.clickhouseUrl).toBeUndefined();
+    expect(c.maxRequestBytes).toBe(64 * 1024 * 1024);
+    expect(c.retentionDays).toBe(7);
+  });
+
+  it('names every invalid variable', () => {
+    const attempt = () => loadConfig({ PPO_API_PORT: 'eighty', PPO_ROLES: 'collector,web' });
+    expect(attempt).toThrow(/PPO_API_PORT/);
+    expect(attempt).toThrow(/PPO_ROLES/);
+  });
+
+  it('parses roles and API keys lists', () => {
+    const c = loadConfig({ PPO_ROLES: 'collector, api', PPO_API_KEYS: 'a, b', PPO_OTLP_GRPC_PORT: '0' });
+    expect([...c.roles]).toEqual(['collector', 'api']);
+    expect(c.apiKeys).toEqual(['a', 'b']);
+    expect(c.ports.otlpGrpc).toBe(0);
+  });
+});

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every PPO_* setting, parsed once at start-up and passed down as a typed object. */
+const envSchema = z.object({
+  PPO_ROLES: z
+    .string()
+    .default('collector,analyzer,api')
+    .transform((s) => s.split(',').map((r) => r.trim()).filter((r) => r.length > 0))
+    .pipe(z.array(z.enum(['collector', 'analyzer', 'api'])).min(1)),
+  PPO_DATA_DIR: z.string().min(1).default('./data'),
+  CLICKHOUSE_URL: z.url().optional(),
+  PPO_RETENTION_DAYS: z.coerce.number().int().min(0).default(7),
+  PPO_LISTEN_HOST: z.string().min(1).default('0.0.0.0'),
+  PPO_OTLP_GRPC_PORT: port.default(4317),
+  PPO_OTLP_HTTP_PORT: port.default(4318),
+  PPO_API_PORT: port.default(8080),
+  PPO_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024 * 1024),
+  PPO_BATCH_MAX_ROWS: positiveInt.default(100_000),
+  PPO_BATCH_MIN_ROWS: positiveInt.default(5_000),
+  PPO_BATCH_MAX_DELAY_MS: positiveInt.default(200),
+  PPO_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  PPO_API_KEYS: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)),
+  PPO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Role = 'collector' | 'analyzer' | 'api';
+
+export interface PpoConfig {
+  roles: ReadonlySet<Role>;
+  dataDir: string;
+  clickhouseUrl: string | undefined;
+  retentionDays: number;
+  listenHost: string;
+  ports: { otlpGrpc: number; otlpHttp: number; api: number };
+  maxRequestBytes: number;
+  batch: { maxRows: number; minRows: number; maxDelayMs: number; queueMaxBytes: number };
+  apiKeys: readonly string[];
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming every invalid variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): PpoConfig {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    roles: new Set(e.PPO_ROLES),
+    dataDir: e.PPO_DATA_DIR,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    retentionDays: e.PPO_RETENTION_DAYS,
+    listenHost: e.PPO_LISTEN_HOST,
+    ports: { otlpGrpc: e.PPO_OTLP_GRPC_PORT, otlpHttp: e.PPO_OTLP_HTTP_PORT, api: e.PPO_API_PORT },
+    maxRequestBytes: e.PPO_MAX_REQUEST_BYTES,
+    batch: {
+      maxRows: e.PPO_BATCH_MAX_ROWS,
+      minRows: e.PPO_BATCH_MIN_ROWS,
+      maxDelayMs: e.PPO_BATCH_MAX_DELAY_MS,
+      queueMaxBytes: e.PPO_QUEUE_MAX_BYTES,
+    },
+    apiKeys: e.PPO_API_KEYS,
+    logLevel: e.PPO_LOG_LEVEL,
+  };
+}
