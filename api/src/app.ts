@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
+import type { ApiDeps } from './deps.ts';
+import { ProblemError, problemResponse } from './problem.ts';
+import { healthRoutes } from './routes/health.ts';
+import { serviceRoutes } from './routes/services.ts';
+import { traceRoutes } from './routes/traces.ts';
+
+export const API_BASE = '/api/ppo';
+
+/** The whole HTTP API; every resource is its own sub-app, mounted here and only here. */
+export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string): void }): Hono {
+  const app = new Hono();
+  const api = new Hono();
+
+  if (deps.apiKeys.length > 0) {
+    const guard = bearerAuth({ token: [...deps.apiKeys] });
+    api.use('*', async (c, next) => (c.req.path === `${API_BASE}/health` ? next() : guard(c, next)));
+  }
+
+  api.route('/health', healthRoutes(deps));
+  api.route('/services', serviceRoutes(deps));
+  api.route('/traces', traceRoutes(deps));
+
+  app.route(API_BASE, api);
+
+  app.notFound((c) => problemResponse(c, new ProblemError(404, 'Not Found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((err, c) => {
+    if (err instanceof ProblemError) return problemResponse(c, err);
+    if (err instanceof HTTPException) {
+      const title = err.status === 401 ? 'Unauthorized' : 'HTTP Error';
+      const res = problemResponse(c, new ProblemError(err.status, title, err.message || title));
+      const auth = err.res?.headers.get('WWW-Authenticate');
+      if (auth) res.headers.set('WWW-Authenticate', auth);
+      return res;
+    }
+    log?.error({ err }, 'api request failed');
+    return problemResponse(c, new ProblemError(500, 'Internal Server Error', 'the server failed to handle this request; see its logs'));
+  });
+  return app;
+}

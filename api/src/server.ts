@@ -1,0 +1,27 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import type { ApiDeps } from './deps.ts';
+
+export interface ApiServer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startApi(deps: ApiDeps, opts: { host: string; port: number; log?: { error(obj: object, msg: string): void } }): Promise<ApiServer> {
+  const app = createApp(deps, opts.log);
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, (info: AddressInfo) => resolve(info.port));
+    server.once('error', reject);
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }),
+  };
+}
