@@ -24,6 +24,8 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/traces', traceRoutes(deps));
 
   app.route(API_BASE, api);
+  // Prometheus scrapes the conventional path, outside the API base and without a key.
+  app.get('/metrics', (c) => c.text(deps.metricsText(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, 'Not Found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

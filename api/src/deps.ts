@@ -13,4 +13,6 @@ export interface ApiDeps {
   /** Checks that are not the API's own (receivers, spool, ...), keyed by name. */
   checks: () => Promise<Record<string, HealthCheck>>;
   apiKeys: readonly string[];
+  /** Prometheus text for `GET /metrics` (self-observability of the roles in this process). */
+  metricsText: () => string;
 }

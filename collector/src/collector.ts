@@ -5,6 +5,7 @@ import { Ingest } from './ingest.ts';
 import { GrpcReceiver } from './receivers/grpc-receiver.ts';
 import { HttpReceiver } from './receivers/http-receiver.ts';
 import { TABLE_COLUMNS } from './rows/columns.ts';
+import { renderSelfMetrics } from './self-metrics.ts';
 
 export interface CollectorOptions {
   storage: Storage;
@@ -31,6 +32,8 @@ export interface Collector {
   readonly ingest: Ingest;
   readonly batcher: InsertBatcher;
   readonly inserts: InsertStats;
+  /** Prometheus text of the collector's own counters. */
+  metricsText(): string;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     ingest,
     batcher,
     inserts,
+    metricsText: () => renderSelfMetrics(ingest, batcher, inserts),
     async stop() {
       // Stop taking requests first, then let in-flight ones finish storing.
       await Promise.all([grpcReceiver.stop(), httpReceiver.stop()]);

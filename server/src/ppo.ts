@@ -67,7 +67,12 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
       const apiLog = log.child({ role: 'api' });
       const running = collector;
       api = await startApi(
-        { storage, apiKeys: config.apiKeys, checks: async () => collectorChecks(running) },
+        {
+          storage,
+          apiKeys: config.apiKeys,
+          checks: async () => collectorChecks(running),
+          metricsText: () => running?.metricsText() ?? '',
+        },
         { host: config.listenHost, port: config.ports.api, log: apiLog },
       );
       apiLog.info({ port: api.port }, `API listening on http://localhost:${api.port}/api/ppo`);
