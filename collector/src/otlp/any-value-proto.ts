@@ -1,0 +1,248 @@
+import { quoted } from '../rows/tsv.ts';
+import { goDoubleAsString, goJsonNumber, goJsonObject, goJsonQuote, UnsupportedJsonValue } from './go-value-text.ts';
+import { WIRE_VARINT, type ProtoReader } from './proto-reader.ts';
+import { int64Decimal } from './uint64-decimal.ts';
+
+/**
+ * AnyValue / KeyValue from protobuf straight to the text the tables store
+ * (pdata `Value.AsString()`), and attribute lists straight to Map literals.
+ */
+
+export const ANY_VALUE_FIELDS: readonly string[] = [
+  '', 'string_value', 'bool_value', 'int_value', 'double_value',
+  'array_value', 'kvlist_value', 'bytes_value', 'string_value_strindex',
+];
+export const KEY_VALUE_FIELDS: readonly string[] = ['', 'key', 'value', 'key_strindex'];
+const VALUES_FIELDS: readonly string[] = ['', 'values'];
+
+export function depthProblem(max: number): string {
+  return `AnyValue nesting deeper than ${max} levels`;
+}
+
+const KIND_NONE = 0;
+const KIND_STRING = 1;
+const KIND_BOOL = 2;
+const KIND_INT = 3;
+const KIND_DOUBLE = 4;
+const KIND_ARRAY = 5;
+const KIND_KVLIST = 6;
+const KIND_BYTES = 7;
+
+// The oneof found by scanAnyValue. Module scratch (not a returned object) to
+// keep the per-attribute path allocation-free; callers consume it before recursing.
+let vKind = KIND_NONE;
+let vStart = 0;
+let vEnd = 0;
+let vBool = false;
+let vDouble = 0;
+let vLo = 0;
+let vHi = 0;
+
+/** Proto3 oneof: the last value field on the wire wins. */
+function scanAnyValue(r: ProtoReader, end: number): void {
+  vKind = KIND_NONE;
+  while (r.pos < end) {
+    const wire = r.tag(end);
+    const f = r.field;
+    if (f === 1 || f === 5 || f === 6 || f === 7) {
+      const e = r.lenEnd(end, wire);
+      vKind = f;
+      vStart = r.pos;
+      vEnd = e;
+      r.pos = e;
+    } else if (f === 2 || f === 3) {
+      if (wire !== WIRE_VARINT) throw r.wrongWire(wire, WIRE_VARINT);
+      r.varint64(end);
+      vKind = f;
+      vLo = r.lo;
+      vHi = r.hi;
+      vBool = (r.lo | r.hi) !== 0;
+    } else if (f === 4) {
+      vDouble = r.double(end, wire);
+      vKind = KIND_DOUBLE;
+    } else {
+      // 8 (string_value_strindex) belongs to profiles; like unknown fields it is ignored.
+      r.skip(end, wire);
+    }
+  }
+}
+
+/** `Value.AsString()` of the AnyValue in [r.pos, end); `depth` is its nesting level (1 = attribute value). */
+export function anyValueText(r: ProtoReader, end: number, depth: number): string {
+  scanAnyValue(r, end);
+  switch (vKind) {
+    case KIND_STRING:
+      return vStart === vEnd ? '' : r.buf.utf8Slice(vStart, vEnd);
+    case KIND_BOOL:
+      return vBool ? 'true' : 'false';
+    case KIND_INT:
+      return int64Decimal(vLo, vHi);
+    case KIND_DOUBLE:
+      return goDoubleAsString(vDouble);
+    case KIND_BYTES:
+      return vStart === vEnd ? '' : r.buf.base64Slice(vStart, vEnd);
+    case KIND_ARRAY:
+    case KIND_KVLIST:
+      return compositeJson(r, end, depth, true);
+    default:
+      return '';
+  }
+}
+
+function compositeJson(r: ProtoReader, end: number, depth: number, topLevel: boolean): string {
+  const kind = vKind;
+  const s = vStart;
+  const e = vEnd;
+  if (s !== e && depth >= r.maxDepth) {
+    r.reject(depthProblem(r.maxDepth));
+    r.pos = end;
+    return topLevel ? '' : 'null';
+  }
+  r.pos = s;
+  r.path.enter(kind === KIND_ARRAY ? 'array_value' : 'kvlist_value', -1, VALUES_FIELDS);
+  const pathDepth = r.path.depth;
+  let json: string;
+  if (topLevel) {
+    try {
+      json = kind === KIND_ARRAY ? arrayJson(r, e, depth + 1) : kvlistJson(r, e, depth + 1);
+    } catch (err) {
+      if (!(err instanceof UnsupportedJsonValue)) throw err;
+      // Go's json.Marshal fails on NaN/Inf and AsString() then yields "".
+      json = '';
+      r.path.depth = pathDepth;
+    }
+  } else {
+    json = kind === KIND_ARRAY ? arrayJson(r, e, depth + 1) : kvlistJson(r, e, depth + 1);
+  }
+  r.path.leave();
+  r.pos = end;
+  return json;
+}
+
+/** The AnyValue as json.Marshal writes its AsRaw() form. */
+function anyValueJson(r: ProtoReader, end: number, depth: number): string {
+  scanAnyValue(r, end);
+  switch (vKind) {
+    case KIND_STRING:
+      return goJsonQuote(vStart === vEnd ? '' : r.buf.utf8Slice(vStart, vEnd));
+    case KIND_BOOL:
+      return vBool ? 'true' : 'false';
+    case KIND_INT:
+      return int64Decimal(vLo, vHi);
+    case KIND_DOUBLE:
+      return goJsonNumber(vDouble);
+    case KIND_BYTES:
+      return '"' + r.buf.base64Slice(vStart, vEnd) + '"';
+    case KIND_ARRAY:
+    case KIND_KVLIST:
+      return compositeJson(r, end, depth, false);
+    default:
+      return 'null';
+  }
+}
+
+function arrayJson(r: ProtoReader, end: number, depth: number): string {
+  let out = '[';
+  let i = 0;
+  while (r.pos < end) {
+    const wire = r.tag(end);
+    if (r.field === 1) {
+      const e = r.lenEnd(end, wire);
+      r.path.enter('values', i, ANY_VALUE_FIELDS);
+      const v = anyValueJson(r, e, depth);
+      r.path.leave();
+      r.pos = e;
+      out += i === 0 ? v : ',' + v;
+      i++;
+    } else {
+      r.skip(end, wire);
+    }
+  }
+  return out + ']';
+}
+
+function kvlistJson(r: ProtoReader, end: number, depth: number): string {
+  const keys: string[] = [];
+  const values: string[] = [];
+  while (r.pos < end) {
+    const wire = r.tag(end);
+    if (r.field === 1) {
+      const e = r.lenEnd(end, wire);
+      r.path.enter('values', keys.length, KEY_VALUE_FIELDS);
+      const { key, vs, ve } = scanKeyValue(r, e);
+      let v = 'null';
+      if (vs >= 0) {
+        r.pos = vs;
+        r.path.enter('value', -1, ANY_VALUE_FIELDS);
+        v = anyValueJson(r, ve, depth);
+        r.path.leave();
+      }
+      r.path.leave();
+      r.pos = e;
+      keys.push(key);
+      values.push(v);
+    } else {
+      r.skip(end, wire);
+    }
+  }
+  return goJsonObject(keys, values);
+}
+
+const kvScan = { key: '', vs: -1, ve: -1 };
+
+/** KeyValue fields; the value may precede the key on the wire, so only its bounds are kept. */
+function scanKeyValue(r: ProtoReader, end: number): typeof kvScan {
+  let key = '';
+  let vs = -1;
+  let ve = -1;
+  while (r.pos < end) {
+    const wire = r.tag(end);
+    const f = r.field;
+    if (f === 1) {
+      key = r.string(end, wire);
+    } else if (f === 2) {
+      ve = r.lenEnd(end, wire);
+      vs = r.pos;
+      r.pos = ve;
+    } else if (f === 3) {
+      r.uint32(end, wire);
+    } else {
+      r.skip(end, wire);
+    }
+  }
+  kvScan.key = key;
+  kvScan.vs = vs;
+  kvScan.ve = ve;
+  return kvScan;
+}
+
+/** Key and AsString value of the last KeyValue read by `attributeEntry`. */
+export const lastAttribute = { key: '', value: '' };
+
+/**
+ * One KeyValue in [r.pos, end) as a Map literal entry `'key':'value'`;
+ * `index` is its position, for error paths.
+ */
+export function attributeEntry(r: ProtoReader, end: number, name: string, index: number): string {
+  r.path.enter(name, index, KEY_VALUE_FIELDS);
+  const { key, vs, ve } = scanKeyValue(r, end);
+  let text = '';
+  if (vs >= 0) {
+    r.pos = vs;
+    r.path.enter('value', -1, ANY_VALUE_FIELDS);
+    text = anyValueText(r, ve, 1);
+    r.path.leave();
+  }
+  r.path.leave();
+  r.pos = end;
+  lastAttribute.key = key;
+  lastAttribute.value = text;
+  return quoted(key) + ':' + quoted(text);
+}
+
+/** Appends the KeyValue field being read (wire type `wire`) to a Map literal body. */
+export function appendAttribute(r: ProtoReader, end: number, wire: number, name: string, index: number, body: string): string {
+  const e = r.lenEnd(end, wire);
+  const entry = attributeEntry(r, e, name, index);
+  return body === '' ? entry : body + ',' + entry;
+}
