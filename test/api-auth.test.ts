@@ -25,6 +25,7 @@ function expectUnauthorized(reply: HttpReply): void {
   expect(typeof p.type).toBe('string');
   expect(typeof p.title).toBe('string');
   expect(typeof p.detail).toBe('string');
+  expect(reply.headers.get('www-authenticate') ?? '').toMatch(/^Bearer/);
 }
 
 describe('API keys', () => {
@@ -39,9 +40,17 @@ describe('API keys', () => {
     expectUnauthorized(await apiGet(ppo.apiBase, '/traces/0123456789abcdef0123456789abcdef'));
   });
 
-  it('a wrong key or scheme → 401 problem', async () => {
+  it('a wrong Bearer key → 401 problem', async () => {
     expectUnauthorized(await apiGet(ppo.apiBase, '/services', { Authorization: 'Bearer not-a-key' }));
+  });
+
+  // Credentials in another scheme are not `Bearer <key>`: the request is
+  // unauthenticated (401 + WWW-Authenticate, RFC 7235 §3.1), not malformed.
+  it('another scheme (Basic) → 401 problem', async () => {
     expectUnauthorized(await apiGet(ppo.apiBase, '/services', { Authorization: 'Basic Zmlyc3Qta2V5Og==' }));
+  });
+
+  it('a bare key without the Bearer scheme → 401 problem', async () => {
     expectUnauthorized(await apiGet(ppo.apiBase, '/services', { Authorization: 'first-key' }));
   });
 

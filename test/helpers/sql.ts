@@ -2,9 +2,18 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 export type QueryParams = Record<string, unknown>;
 
-/** Runs a SELECT with bound `{name:Type}` parameters and returns its rows (JSONEachRow). */
+/**
+ * Runs a SELECT with bound `{name:Type}` parameters and returns its rows
+ * (JSONEachRow). 64-bit integers (UInt64 counts, bucket counts) come back as
+ * decimal strings, exact and the same on chDB and a server, whose defaults differ.
+ */
 export async function queryRows<T>(client: ClickHouseClient, query: string, params: QueryParams = {}): Promise<T[]> {
-  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  const rs = await client.query({
+    query,
+    query_params: params,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  });
   return rs.json<T>();
 }
 
