@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
+import { requireApiKey } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -14,10 +14,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   const app = new Hono();
   const api = new Hono();
 
-  if (deps.apiKeys.length > 0) {
-    const guard = bearerAuth({ token: [...deps.apiKeys] });
-    api.use('*', async (c, next) => (c.req.path === `${API_BASE}/health` ? next() : guard(c, next)));
-  }
+  if (deps.apiKeys.length > 0) api.use('*', requireApiKey(deps.apiKeys, (path) => path === `${API_BASE}/health`));
 
   api.route('/health', healthRoutes(deps));
   api.route('/services', serviceRoutes(deps));
@@ -31,11 +28,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problemResponse(c, err);
     if (err instanceof HTTPException) {
-      const title = err.status === 401 ? 'Unauthorized' : 'HTTP Error';
-      const res = problemResponse(c, new ProblemError(err.status, title, err.message || title));
-      const auth = err.res?.headers.get('WWW-Authenticate');
-      if (auth) res.headers.set('WWW-Authenticate', auth);
-      return res;
+      return problemResponse(c, new ProblemError(err.status, 'HTTP Error', err.message || `request failed with status ${err.status}`));
     }
     log?.error({ err }, 'api request failed');
     return problemResponse(c, new ProblemError(500, 'Internal Server Error', 'the server failed to handle this request; see its logs'));
