@@ -1,6 +1,7 @@
 import { quoted } from '../rows/tsv.ts';
 import { goDoubleAsString, goJsonNumber, goJsonObject, goJsonQuote, UnsupportedJsonValue } from './go-value-text.ts';
 import { WIRE_VARINT, type ProtoReader } from './proto-reader.ts';
+import { quotedTextAt, textAt } from './text-cache.ts';
 import { int64Decimal } from './uint64-decimal.ts';
 
 /**
@@ -72,7 +73,7 @@ export function anyValueText(r: ProtoReader, end: number, depth: number): string
   scanAnyValue(r, end);
   switch (vKind) {
     case KIND_STRING:
-      return vStart === vEnd ? '' : r.buf.utf8Slice(vStart, vEnd);
+      return textAt(r.buf, r.view, vStart, vEnd);
     case KIND_BOOL:
       return vBool ? 'true' : 'false';
     case KIND_INT:
@@ -124,7 +125,7 @@ function anyValueJson(r: ProtoReader, end: number, depth: number): string {
   scanAnyValue(r, end);
   switch (vKind) {
     case KIND_STRING:
-      return goJsonQuote(vStart === vEnd ? '' : r.buf.utf8Slice(vStart, vEnd));
+      return goJsonQuote(textAt(r.buf, r.view, vStart, vEnd));
     case KIND_BOOL:
       return vBool ? 'true' : 'false';
     case KIND_INT:
@@ -169,7 +170,8 @@ function kvlistJson(r: ProtoReader, end: number, depth: number): string {
     if (r.field === 1) {
       const e = r.lenEnd(end, wire);
       r.path.enter('values', keys.length, KEY_VALUE_FIELDS);
-      const { key, vs, ve } = scanKeyValue(r, e);
+      const { keyStart, keyEnd, vs, ve } = scanKeyValue(r, e);
+      const key = textAt(r.buf, r.view, keyStart, keyEnd);
       let v = 'null';
       if (vs >= 0) {
         r.pos = vs;
@@ -188,18 +190,21 @@ function kvlistJson(r: ProtoReader, end: number, depth: number): string {
   return goJsonObject(keys, values);
 }
 
-const kvScan = { key: '', vs: -1, ve: -1 };
+const kvScan = { keyStart: 0, keyEnd: 0, vs: -1, ve: -1 };
 
-/** KeyValue fields; the value may precede the key on the wire, so only its bounds are kept. */
+/** Bounds of a KeyValue's key and value (the value may precede the key on the wire). */
 function scanKeyValue(r: ProtoReader, end: number): typeof kvScan {
-  let key = '';
+  let keyStart = 0;
+  let keyEnd = 0;
   let vs = -1;
   let ve = -1;
   while (r.pos < end) {
     const wire = r.tag(end);
     const f = r.field;
     if (f === 1) {
-      key = r.string(end, wire);
+      keyEnd = r.lenEnd(end, wire);
+      keyStart = r.pos;
+      r.pos = keyEnd;
     } else if (f === 2) {
       ve = r.lenEnd(end, wire);
       vs = r.pos;
@@ -210,39 +215,125 @@ function scanKeyValue(r: ProtoReader, end: number): typeof kvScan {
       r.skip(end, wire);
     }
   }
-  kvScan.key = key;
+  kvScan.keyStart = keyStart;
+  kvScan.keyEnd = keyEnd;
   kvScan.vs = vs;
   kvScan.ve = ve;
   return kvScan;
 }
 
-/** Key and AsString value of the last KeyValue read by `attributeEntry`. */
+/** Key and AsString value of the last KeyValue read by `appendAttribute(..., capture = true)`. */
 export const lastAttribute = { key: '', value: '' };
 
 /**
  * One KeyValue in [r.pos, end) as a Map literal entry `'key':'value'`;
- * `index` is its position, for error paths.
+ * `index` is its position, for error paths. String values, by far the most
+ * common, go from bytes to their cached quoted form without a detour.
  */
-export function attributeEntry(r: ProtoReader, end: number, name: string, index: number): string {
+function attributeEntry(r: ProtoReader, end: number, name: string, index: number, capture: boolean): string {
+  const start = r.pos;
+  if (!capture) {
+    const hit = findEntry(r.buf, r.view, start, end);
+    if (hit >= 0) {
+      r.pos = end;
+      return cachedEntries[hit]!;
+    }
+  }
   r.path.enter(name, index, KEY_VALUE_FIELDS);
-  const { key, vs, ve } = scanKeyValue(r, end);
+  const { keyStart, keyEnd, vs, ve } = scanKeyValue(r, end);
+  const buf = r.buf;
+  let value = "''";
   let text = '';
+  let kind = KIND_NONE;
   if (vs >= 0) {
     r.pos = vs;
     r.path.enter('value', -1, ANY_VALUE_FIELDS);
-    text = anyValueText(r, ve, 1);
+    scanAnyValue(r, ve);
+    kind = vKind;
+    if (vKind === KIND_STRING && !capture) {
+      value = quotedTextAt(buf, r.view, vStart, vEnd);
+    } else {
+      r.pos = vs;
+      text = anyValueText(r, ve, 1);
+      value = quoted(text);
+    }
     r.path.leave();
   }
   r.path.leave();
   r.pos = end;
-  lastAttribute.key = key;
-  lastAttribute.value = text;
-  return quoted(key) + ':' + quoted(text);
+  const entry = quotedTextAt(buf, r.view, keyStart, keyEnd) + ':' + value;
+  if (capture) {
+    lastAttribute.key = textAt(buf, r.view, keyStart, keyEnd);
+    lastAttribute.value = text;
+  } else if (kind !== KIND_ARRAY && kind !== KIND_KVLIST) {
+    // Scalar entries are a pure function of their bytes; composite ones also
+    // depend on the depth limit, so they are not cached.
+    const slot = claimEntry(buf, start, end);
+    if (slot >= 0) cachedEntries[slot] = entry;
+  }
+  return entry;
+}
+
+// Whole KeyValue messages → their Map literal entry: a repeated attribute
+// (same key, same scalar value) then costs one hash and one byte comparison.
+const ENTRY_SLOTS = 1 << 14;
+const ENTRY_WIDTH = 128;
+const entryHashes = new Int32Array(ENTRY_SLOTS);
+const entryLengths = new Int32Array(ENTRY_SLOTS).fill(-1);
+const entryArena = new Uint8Array(ENTRY_SLOTS * ENTRY_WIDTH);
+const entryArenaView = new DataView(entryArena.buffer);
+const cachedEntries: string[] = new Array<string>(ENTRY_SLOTS).fill('');
+let entryHash = 0;
+let entrySlot = 0;
+
+/** Slot of bytes [start, end) in the entry cache, or -1; remembers the slot for `claimEntry`. */
+function findEntry(buf: Uint8Array, view: DataView, start: number, end: number): number {
+  const n = end - start;
+  if (n > ENTRY_WIDTH) return -1;
+  let h = Math.imul(n, 0x9e3779b1);
+  const step = n > 16 ? n >> 3 : 1;
+  for (let i = start; i < end; i += step) h = Math.imul(h ^ buf[i]!, 16777619);
+  if (n > 16) {
+    for (let i = end - 4; i < end; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+  }
+  const slot = (h ^ (h >>> 14)) & (ENTRY_SLOTS - 1);
+  entryHash = h;
+  entrySlot = slot;
+  if (entryLengths[slot] === n && entryHashes[slot] === h) {
+    // Four bytes per step: the comparison is most of a hit's cost.
+    const base = slot * ENTRY_WIDTH;
+    let i = 0;
+    while (i + 4 <= n && entryArenaView.getInt32(base + i) === view.getInt32(start + i)) i += 4;
+    if (i + 4 <= n) return -1;
+    while (i < n && entryArena[base + i] === buf[start + i]) i++;
+    if (i === n) return slot;
+  }
+  return -1;
+}
+
+/** Stores bytes [start, end), which the preceding `findEntry` missed. */
+function claimEntry(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n > ENTRY_WIDTH) return -1;
+  const slot = entrySlot;
+  const base = slot * ENTRY_WIDTH;
+  for (let i = 0; i < n; i++) entryArena[base + i] = buf[start + i]!;
+  entryHashes[slot] = entryHash;
+  entryLengths[slot] = n;
+  return slot;
 }
 
 /** Appends the KeyValue field being read (wire type `wire`) to a Map literal body. */
-export function appendAttribute(r: ProtoReader, end: number, wire: number, name: string, index: number, body: string): string {
+export function appendAttribute(
+  r: ProtoReader,
+  end: number,
+  wire: number,
+  name: string,
+  index: number,
+  body: string,
+  capture = false,
+): string {
   const e = r.lenEnd(end, wire);
-  const entry = attributeEntry(r, e, name, index);
+  const entry = attributeEntry(r, e, name, index, capture);
   return body === '' ? entry : body + ',' + entry;
 }

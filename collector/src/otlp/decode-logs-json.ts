@@ -1,5 +1,6 @@
 import { logRow, logScopeColumns } from '../rows/log-row.ts';
 import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
+import { tsvString } from '../rows/tsv.ts';
 import { dateTime64Text } from '../rows/values.ts';
 import { anyValueText, attributesBody } from './any-value-json.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
@@ -78,11 +79,11 @@ function decodeLogRecord(w: JsonWalker, l: JsonObject, scopeColumns: string): st
     traceId,
     spanId,
     flags,
-    severityText,
+    tsvString(severityText),
     severityNumber,
     scopeColumns,
-    body,
+    tsvString(body),
     '{' + attrs + '}',
-    eventName,
+    tsvString(eventName),
   );
 }

@@ -1,5 +1,6 @@
 import { logRow, logScopeColumns } from '../rows/log-row.ts';
 import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
+import { tsvString } from '../rows/tsv.ts';
 import { dateTime64Text } from '../rows/values.ts';
 import { ANY_VALUE_FIELDS, anyValueText, appendAttribute } from './any-value-proto.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
@@ -89,7 +90,7 @@ function decodeLogRecord(r: ProtoReader, end: number, scopeColumns: string): str
         severityNumber = r.uint32(end, wire) | 0;
         break;
       case 3:
-        severityText = r.string(end, wire);
+        severityText = r.tsvString(end, wire);
         break;
       case 5:
         bodyEnd = r.lenEnd(end, wire);
@@ -121,7 +122,7 @@ function decodeLogRecord(r: ProtoReader, end: number, scopeColumns: string): str
         observedHi = r.hi;
         break;
       case 12:
-        eventName = r.string(end, wire);
+        eventName = r.tsvString(end, wire);
         break;
       default:
         r.skip(end, wire);
@@ -131,7 +132,7 @@ function decodeLogRecord(r: ProtoReader, end: number, scopeColumns: string): str
   if (bodyStart >= 0) {
     r.pos = bodyStart;
     r.path.enter('body', -1, ANY_VALUE_FIELDS);
-    body = anyValueText(r, bodyEnd, 1);
+    body = tsvString(anyValueText(r, bodyEnd, 1));
     r.path.leave();
   }
   const traceLen = traceEnd - traceStart;

@@ -1,6 +1,6 @@
 import { spanRow, spanScopeColumns } from '../rows/span-row.ts';
 import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
-import { quoted } from '../rows/tsv.ts';
+import { quoted, tsvString } from '../rows/tsv.ts';
 import { dateTime64Element, dateTime64Text, durationText, spanKindName, statusCodeName } from '../rows/values.ts';
 import { attributesBody } from './any-value-json.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
@@ -130,14 +130,14 @@ function decodeSpan(w: JsonWalker, s: JsonObject, scopeColumns: string): string 
     traceId,
     spanId,
     parent,
-    traceState,
-    name,
+    tsvString(traceState),
+    tsvString(name),
     spanKindName(kind),
     scopeColumns,
     '{' + attrs + '}',
     durationText(start, end),
     statusCodeName(statusCode),
-    statusMessage,
+    tsvString(statusMessage),
     eventTimes,
     eventNames,
     eventAttrs,

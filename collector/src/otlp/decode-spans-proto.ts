@@ -1,6 +1,5 @@
 import { spanRow, spanScopeColumns } from '../rows/span-row.ts';
 import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
-import { quoted } from '../rows/tsv.ts';
 import { dateTime64Element, dateTime64Text, spanKindName, statusCodeName } from '../rows/values.ts';
 import { appendAttribute } from './any-value-proto.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
@@ -96,7 +95,7 @@ function decodeSpan(r: ProtoReader, end: number, scopeColumns: string): string {
         r.pos = spanEnd;
         break;
       case 3:
-        traceState = r.string(end, wire);
+        traceState = r.tsvString(end, wire);
         break;
       case 4:
         parentEnd = r.lenEnd(end, wire);
@@ -104,7 +103,7 @@ function decodeSpan(r: ProtoReader, end: number, scopeColumns: string): string {
         r.pos = parentEnd;
         break;
       case 5:
-        name = r.string(end, wire);
+        name = r.tsvString(end, wire);
         break;
       case 6:
         kind = r.uint32(end, wire) | 0;
@@ -144,7 +143,7 @@ function decodeSpan(r: ProtoReader, end: number, scopeColumns: string): string {
         while (r.pos < e) {
           const w = r.tag(e);
           const f: number = r.field; // (re-read: the outer switch narrowed r.field)
-          if (f === 2) statusMessage = r.string(e, w);
+          if (f === 2) statusMessage = r.tsvString(e, w);
           else if (f === 3) statusCode = r.uint32(e, w) | 0;
           else r.skip(e, w);
         }
@@ -176,7 +175,7 @@ function decodeSpan(r: ProtoReader, end: number, scopeColumns: string): string {
   const parent = parentLen === 0 || isAllZero(buf, parentStart, parentEnd) ? '' : bytesToHex(buf, parentStart, parentEnd);
   return spanRow(
     dateTime64Text(uint64Decimal(startLo, startHi)),
-    bytesToHex(buf, traceStart, traceEnd),
+    traceIdHex(r.view, buf, traceStart),
     bytesToHex(buf, spanStart, spanEnd),
     parent,
     traceState,
@@ -197,6 +196,25 @@ function decodeSpan(r: ProtoReader, end: number, scopeColumns: string): string {
   );
 }
 
+// Spans of one trace usually arrive together: remember the last trace id's hex.
+const lastTraceId = new DataView(new ArrayBuffer(16));
+let lastTraceHex = '';
+
+function traceIdHex(view: DataView, buf: Uint8Array, start: number): string {
+  if (
+    lastTraceHex !== '' &&
+    view.getInt32(start) === lastTraceId.getInt32(0) &&
+    view.getInt32(start + 4) === lastTraceId.getInt32(4) &&
+    view.getInt32(start + 8) === lastTraceId.getInt32(8) &&
+    view.getInt32(start + 12) === lastTraceId.getInt32(12)
+  ) {
+    return lastTraceHex;
+  }
+  for (let i = 0; i < 16; i += 4) lastTraceId.setInt32(i, view.getInt32(start + i));
+  lastTraceHex = bytesToHex(buf, start, start + 16);
+  return lastTraceHex;
+}
+
 // Array-literal bodies of the span being decoded (one span at a time).
 const ev = { times: '', names: '', attrs: '' };
 const lk = { traceIds: '', spanIds: '', states: '', attrs: '' };
@@ -204,7 +222,7 @@ const lk = { traceIds: '', spanIds: '', states: '', attrs: '' };
 function decodeEvent(r: ProtoReader, end: number, first: boolean): void {
   let lo = 0;
   let hi = 0;
-  let name = '';
+  let name = "''";
   let attrs = '';
   let nAttrs = 0;
   while (r.pos < end) {
@@ -216,7 +234,7 @@ function decodeEvent(r: ProtoReader, end: number, first: boolean): void {
         hi = r.hi;
         break;
       case 2:
-        name = r.string(end, wire);
+        name = r.quotedString(end, wire);
         break;
       case 3:
         attrs = appendAttribute(r, end, wire, 'attributes', nAttrs++, attrs);
@@ -230,7 +248,7 @@ function decodeEvent(r: ProtoReader, end: number, first: boolean): void {
   }
   const sep = first ? '' : ',';
   ev.times += sep + dateTime64Element(uint64Decimal(lo, hi));
-  ev.names += sep + quoted(name);
+  ev.names += sep + name;
   ev.attrs += sep + '{' + attrs + '}';
 }
 
@@ -240,7 +258,7 @@ function decodeLink(r: ProtoReader, end: number, first: boolean): void {
   let traceEnd = 0;
   let spanStart = 0;
   let spanEnd = 0;
-  let state = '';
+  let state = "''";
   let attrs = '';
   let nAttrs = 0;
   while (r.pos < end) {
@@ -257,7 +275,7 @@ function decodeLink(r: ProtoReader, end: number, first: boolean): void {
         r.pos = spanEnd;
         break;
       case 3:
-        state = r.string(end, wire);
+        state = r.quotedString(end, wire);
         break;
       case 4:
         attrs = appendAttribute(r, end, wire, 'attributes', nAttrs++, attrs);
@@ -282,6 +300,6 @@ function decodeLink(r: ProtoReader, end: number, first: boolean): void {
   const sep = first ? '' : ',';
   lk.traceIds += sep + "'" + traceId + "'";
   lk.spanIds += sep + "'" + spanId + "'";
-  lk.states += sep + quoted(state);
+  lk.states += sep + state;
   lk.attrs += sep + '{' + attrs + '}';
 }

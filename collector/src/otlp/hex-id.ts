@@ -3,14 +3,29 @@
  * both decoders so their rejection reasons read the same.
  */
 
-const HEX_BYTE: string[] = [];
-for (let i = 0; i < 256; i++) HEX_BYTE.push((i < 16 ? '0' : '') + i.toString(16));
+const DIGITS = '0123456789abcdef';
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** The two ASCII hex digits of each byte value, as one 16-bit unit in memory order. */
+const HEX_PAIR = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  const hi = DIGITS.charCodeAt(i >> 4);
+  const lo = DIGITS.charCodeAt(i & 15);
+  HEX_PAIR[i] = LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
+}
+const MAX_ID_BYTES = 32;
+const scratch = Buffer.alloc(MAX_ID_BYTES * 2) as Buffer & { latin1Slice(start: number, end: number): string };
+const scratchPairs = new Uint16Array(scratch.buffer, scratch.byteOffset, MAX_ID_BYTES);
 
-/** Lowercase hex of bytes [start, end). Table lookup beats Buffer#hexSlice for 8–16 bytes. */
+/**
+ * Lowercase hex of bytes [start, end). Writing digit pairs into a scratch
+ * buffer and slicing it once is measurably faster (one flat string, no
+ * concatenation) than a per-byte string table or Buffer#hexSlice.
+ */
 export function bytesToHex(buf: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += HEX_BYTE[buf[i]!]!;
-  return s;
+  const n = end - start;
+  if (n > MAX_ID_BYTES) return Buffer.from(buf.buffer, buf.byteOffset + start, n).toString('hex');
+  for (let i = 0; i < n; i++) scratchPairs[i] = HEX_PAIR[buf[start + i]!]!;
+  return scratch.latin1Slice(0, n * 2);
 }
 
 export function isAllZero(buf: Uint8Array, start: number, end: number): boolean {

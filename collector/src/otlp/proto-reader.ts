@@ -1,5 +1,6 @@
 import { OtlpDecodeError } from '../rows/table-batch.ts';
 import { DecodePath } from './decode-path.ts';
+import { quotedTextAt, textAt, tsvTextAt } from './text-cache.ts';
 
 /**
  * A cursor over protobuf bytes for the hand-written OTLP decoders. Every read
@@ -28,6 +29,8 @@ const f64Bytes = new Uint8Array(f64.buffer);
 
 export class ProtoReader {
   readonly buf: SliceableBuffer;
+  /** The same bytes, for multi-byte reads. */
+  readonly view: DataView;
   readonly end: number;
   pos = 0;
   /** Field number of the tag being processed (0 while reading a tag). */
@@ -44,6 +47,7 @@ export class ProtoReader {
     this.buf = (Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as SliceableBuffer;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.end = this.buf.length;
     this.maxDepth = maxDepth;
   }
@@ -203,7 +207,23 @@ export class ProtoReader {
     const e = this.lenEnd(end, wire);
     const s = this.pos;
     this.pos = e;
-    return e === s ? '' : this.buf.utf8Slice(s, e);
+    return textAt(this.buf, this.view, s, e);
+  }
+
+  /** A string field as a top-level TSV String value. */
+  tsvString(end: number, wire: number): string {
+    const e = this.lenEnd(end, wire);
+    const s = this.pos;
+    this.pos = e;
+    return tsvTextAt(this.buf, this.view, s, e);
+  }
+
+  /** A string field as a quoted literal for Map/Array fields. */
+  quotedString(end: number, wire: number): string {
+    const e = this.lenEnd(end, wire);
+    const s = this.pos;
+    this.pos = e;
+    return quotedTextAt(this.buf, this.view, s, e);
   }
 
   /** Skips a field of any (non-group) wire type. */

@@ -19,7 +19,7 @@ export function decodeResource(r: ProtoReader, end: number, info: ResourceInfo):
     const wire = r.tag(end);
     switch (r.field) {
       case 1:
-        attrs = appendAttribute(r, end, wire, 'attributes', n++, attrs);
+        attrs = appendAttribute(r, end, wire, 'attributes', n++, attrs, true);
         if (serviceName === undefined && lastAttribute.key === 'service.name') serviceName = lastAttribute.value;
         break;
       case 2:

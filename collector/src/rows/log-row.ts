@@ -1,6 +1,9 @@
 import { tsvString } from './tsv.ts';
 
-/** One otel_logs TSV line (columns as TABLE_COLUMNS.otel_logs). */
+/**
+ * One otel_logs TSV line (columns as TABLE_COLUMNS.otel_logs). Per-record
+ * strings arrive TSV-escaped; the per-scope ones are escaped here, once.
+ */
 
 /** ServiceName … ScopeAttributes: computed once per scope. */
 export function logScopeColumns(
@@ -32,8 +35,7 @@ export function logRow(
   eventName: string,
 ): string {
   return (
-    timestamp + '\t' + traceId + '\t' + spanId + '\t' + (flags & 0xff) + '\t' + tsvString(severityText) + '\t' +
-    (severityNumber & 0xff) + '\t' + scopeColumns + '\t' + tsvString(body) + '\t' + attributes + '\t' +
-    tsvString(eventName) + '\n'
+    timestamp + '\t' + traceId + '\t' + spanId + '\t' + (flags & 0xff) + '\t' + severityText + '\t' +
+    (severityNumber & 0xff) + '\t' + scopeColumns + '\t' + body + '\t' + attributes + '\t' + eventName + '\n'
   );
 }

@@ -1,9 +1,10 @@
 import { tsvString } from './tsv.ts';
 
 /**
- * One otel_traces TSV line (columns as TABLE_COLUMNS.otel_traces). Callers
- * pass values already in column text form except the free-text strings,
- * which are escaped here; both decoders go through this one function.
+ * One otel_traces TSV line (columns as TABLE_COLUMNS.otel_traces). Values
+ * arrive in column text form (strings already TSV-escaped, so the protobuf
+ * decoder can reuse cached escaped forms); both decoders go through this one
+ * function.
  */
 
 /** ServiceName, ResourceAttributes, ScopeName, ScopeVersion: computed once per scope. */
@@ -36,8 +37,8 @@ export function spanRow(
 ): string {
   return (
     timestamp + '\t' + traceId + '\t' + spanId + '\t' + parentSpanId + '\t' +
-    tsvString(traceState) + '\t' + tsvString(name) + '\t' + kind + '\t' + scopeColumns + '\t' +
-    attributes + '\t' + duration + '\t' + statusCode + '\t' + tsvString(statusMessage) +
+    traceState + '\t' + name + '\t' + kind + '\t' + scopeColumns + '\t' +
+    attributes + '\t' + duration + '\t' + statusCode + '\t' + statusMessage +
     '\t[' + eventTimes + ']\t[' + eventNames + ']\t[' + eventAttributes +
     ']\t[' + linkTraceIds + ']\t[' + linkSpanIds + ']\t[' + linkStates + ']\t[' + linkAttributes + ']\n'
   );
