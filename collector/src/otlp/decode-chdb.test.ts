@@ -178,6 +178,28 @@ describe('every row of real SDK requests and the Jaeger fixtures inserts', () =>
   });
 });
 
+describe('edge timestamps', () => {
+  it('zero, pre-2001 and post-2262 times parse in DateTime64(9) fields and arrays', async () => {
+    const spans = [
+      { spanId: '0000000000000001', startTimeUnixNano: '0', endTimeUnixNano: '5', events: [{ timeUnixNano: '0' }] },
+      { spanId: '0000000000000002', startTimeUnixNano: '999999999123456789', endTimeUnixNano: '18446744073709551615' },
+      { spanId: '0000000000000003', startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '1' },
+    ].map((s) => ({ traceId: 'e0e1e2e3e4e5e6e7e8e9eaebecedeeef', name: 'edge', ...s }));
+    await insert(decodeRequest('traces', 'json', Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }))));
+    expect(await rows(`SELECT SpanId, toString(toUnixTimestamp64Nano(Timestamp)) AS ts, toString(Duration) AS d,
+        arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS ev
+      FROM otel_traces WHERE TraceId = 'e0e1e2e3e4e5e6e7e8e9eaebecedeeef' ORDER BY SpanId`)).toEqual([
+      { SpanId: '0000000000000001', ts: '0', d: '5', ev: ['0'] },
+      { SpanId: '0000000000000002', ts: '999999999123456789', d: '17446744074586094826', ev: [] },
+      // Beyond DateTime64(9)'s range: saturated rather than refused.
+      { SpanId: '0000000000000003', ts: '9223372036854775807', d: '0', ev: [] },
+    ]);
+    const logs = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'no time at all' } }] }] }] };
+    await insert(decodeRequest('logs', 'json', Buffer.from(JSON.stringify(logs))));
+    expect(await rows(`SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ts FROM otel_logs WHERE Body = 'no time at all'`)).toEqual([{ ts: '0' }]);
+  });
+});
+
 describe('text survives the TSV round trip exactly', () => {
   const nasty = "tab\there nl\nhere cr\rhere bs\\here q'here dq\"here nul\0here bell\u0007 é 😀 \b\f {'x':'y'} [1,2]";
 
