@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     'ppo-log-level': { type: 'string', default: 'debug' },
     'keep-data': { type: 'boolean', default: false },
     'idle-wait': { type: 'string', default: '120' },
+    'ppo-node-flags': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -56,6 +57,7 @@ if (args.help) {
   --ppo-log-level L       PPO_LOG_LEVEL (default debug: one line per insert, for batch sizes)
   --skip-optimize         do not measure bytes/span after OPTIMIZE FINAL
   --keep-data             keep the temporary data dir
+  --ppo-node-flags=F      extra node flags for PPO, e.g. --ppo-node-flags="--max-semi-space-size=64"
   --idle-wait N           wait up to N s for other processes to leave the CPUs idle first (default 120)`);
   process.exit(0);
 }
@@ -131,13 +133,13 @@ log(
   }
 }
 const dataDir = mkdtempSync(join(tmpdir(), 'ppo-bench-'));
-const nodeFlags: string[] = [];
+const nodeFlags: string[] = args['ppo-node-flags'].split(/\s+/).filter((f) => f.length > 0);
 if (args.profile) {
   mkdirSync(args['profile-dir'], { recursive: true });
   for (const f of readdirSync(args['profile-dir'])) if (f.endsWith('.cpuprofile')) rmSync(join(args['profile-dir'], f));
   nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${args['profile-dir']}`);
 }
-log(`starting PPO (data dir ${dataDir}${args.profile ? ', --cpu-prof' : ''}) ...`);
+log(`starting PPO (data dir ${dataDir}${nodeFlags.length > 0 ? `, node ${nodeFlags.join(' ')}` : ''}) ...`);
 const ppo = await startPpoProcess({
   repoRoot: REPO_ROOT,
   dataDir,

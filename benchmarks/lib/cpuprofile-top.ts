@@ -189,7 +189,10 @@ export function formatSummary(s: ProfileSummary): string {
   for (const f of s.top) lines.push(`  ${ms(f.ms)} ${pct(f.share)}  ${f.name}  ${f.location}`);
   lines.push('');
   lines.push('self time by category:');
-  for (const c of s.byCategory) lines.push(`  ${ms(c.ms)} ${pct(c.share)}  ${c.category}`);
+  const shown = s.byCategory.filter((c, i) => i < 15 && c.share >= 0.003);
+  for (const c of shown) lines.push(`  ${ms(c.ms)} ${pct(c.share)}  ${c.category}`);
+  const rest = s.byCategory.slice(shown.length).reduce((sum, c) => sum + c.ms, 0);
+  if (rest > 0) lines.push(`  ${ms(rest)} ${pct(s.busyMs > 0 ? rest / s.busyMs : 0)}  (${s.byCategory.length - shown.length} smaller categories)`);
   lines.push('');
   lines.push('self time by file:');
   for (const f of s.byFile) lines.push(`  ${ms(f.ms)} ${pct(f.share)}  ${f.file}`);
