@@ -21,7 +21,7 @@ async function rows<T>(query: string): Promise<T[]> {
   return client.query({ query, format: 'JSONEachRow' }).then((r) => r.json<T>());
 }
 
-const ALL_FILES = ['0001_otel_traces.sql', '0002_otel_traces_trace_id_ts.sql', '0003_otel_logs.sql', '0004_otel_metrics.sql'];
+const ALL_FILES = ['0001_otel_traces.sql', '0002_otel_traces_trace_id_ts.sql', '0003_otel_logs.sql', '0004_otel_metrics.sql', '0005_insert_deduplication.sql'];
 
 describe('migrate against embedded chDB', () => {
   it('applies every migration on an empty database and records each', async () => {
@@ -106,6 +106,18 @@ describe('migrate against embedded chDB', () => {
       expect(row?.statement, table).toMatch(/\bTTL toDateTime\((Timestamp|TimeUnix|Start)\) \+ toIntervalDay\(7\)/);
       expect(row?.statement, table).toContain('ttl_only_drop_parts = 1');
     }
+  });
+
+  it('deduplicates a retried insert that carries the same deduplication token', async () => {
+    for (const token of ['batch-1', 'batch-1', 'batch-2']) {
+      await client.command({
+        query: `INSERT INTO otel_logs (Timestamp, ServiceName, Body) SETTINGS insert_deduplication_token = {token:String}
+                VALUES ('2030-01-02 03:04:05', 'dedup-check', 'same block')`,
+        query_params: { token },
+      });
+    }
+    const [row] = await rows<{ n: string }>(`SELECT toString(count()) AS n FROM otel_logs WHERE ServiceName = 'dedup-check'`);
+    expect(row?.n).toBe('2');
   });
 
   it('fills otel_traces_trace_id_ts from inserts into otel_traces through the view', async () => {

@@ -1,11 +1,15 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Storage } from '@ppo/storage';
-import { InsertBatcher } from './batcher/insert-batcher.ts';
+import { SpoolDrainer } from './batcher/spool-drainer.ts';
 import { Ingest } from './ingest.ts';
 import { GrpcReceiver } from './receivers/grpc-receiver.ts';
 import { HttpReceiver } from './receivers/http-receiver.ts';
 import { TABLE_COLUMNS } from './rows/columns.ts';
+import type { OtelTable } from './rows/table-batch.ts';
 import { renderSelfMetrics } from './self-metrics.ts';
+import { Spool, type FsyncPolicy } from './spool/spool.ts';
+import { InsertLatency } from './insert-latency.ts';
 
 export interface CollectorOptions {
   storage: Storage;
@@ -14,7 +18,20 @@ export interface CollectorOptions {
   grpcPort: number;
   httpPort: number;
   maxRequestBytes: number;
-  batch: { maxRows: number; minRows: number; maxDelayMs: number; queueMaxBytes: number };
+  /** Request bytes decoded at once before receivers refuse (memory bound). */
+  maxInFlightBytes: number;
+  batch: { maxRows: number; minRows: number; maxDelayMs: number };
+  spool: {
+    dir: string;
+    fsync: FsyncPolicy;
+    fsyncIntervalMs: number;
+    maxBytes: number;
+    segmentBytes: number;
+    cacheBytes: number;
+  };
+  retry?: { initialMs: number; maxMs: number };
+  /** Called after an INSERT succeeded and before the spool records it (fault-injection point for crash tests). */
+  afterInsert?: (table: OtelTable, rows: number) => void;
 }
 
 export interface InsertStats {
@@ -22,53 +39,90 @@ export interface InsertStats {
   rows: number;
   bytes: number;
   failures: number;
-  /** Sum of insert latencies, for an average on /metrics. */
-  totalMs: number;
+  latency: InsertLatency;
 }
 
 export interface Collector {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly ingest: Ingest;
-  readonly batcher: InsertBatcher;
+  readonly spool: Spool;
+  readonly drainer: SpoolDrainer;
   readonly inserts: InsertStats;
   /** Prometheus text of the collector's own counters. */
   metricsText(): string;
   stop(): Promise<void>;
 }
 
-/** The collector role: both OTLP receivers feeding one batcher that writes to storage. */
+export function spoolDir(dataDir: string): string {
+  return join(dataDir, 'spool');
+}
+
+/**
+ * The collector role: both OTLP receivers append to the spool; the drainer
+ * inserts from it. The spool is replayed into the drainer before the
+ * receivers open, so older data goes to ClickHouse first.
+ */
 export async function startCollector(opts: CollectorOptions): Promise<Collector> {
   const { storage, log } = opts;
-  const inserts: InsertStats = { inserts: 0, rows: 0, bytes: 0, failures: 0, totalMs: 0 };
-  const batcher = new InsertBatcher({
+  const inserts: InsertStats = { inserts: 0, rows: 0, bytes: 0, failures: 0, latency: new InsertLatency() };
+  const { spool, replay, redo } = await Spool.open({
+    dir: opts.spool.dir,
+    fsync: opts.spool.fsync,
+    fsyncIntervalMs: opts.spool.fsyncIntervalMs,
+    maxBytes: opts.spool.maxBytes,
+    segmentBytes: opts.spool.segmentBytes,
+    memoryBytes: opts.spool.cacheBytes,
+    log: (level, msg, fields) => log[level](fields ?? {}, msg),
+  });
+  let spoolFullLogged = false;
+  const drainer = new SpoolDrainer({
+    spool,
     insert: (table, body, dedupToken) => storage.insertTsv(table, body, { columns: TABLE_COLUMNS[table], dedupToken }),
     minRows: opts.batch.minRows,
     maxRows: opts.batch.maxRows,
     maxDelayMs: opts.batch.maxDelayMs,
-    maxQueuedBytes: opts.batch.queueMaxBytes,
+    retry: opts.retry ?? { initialMs: 200, maxMs: 30_000 },
     onInsert: (table, rows, bytes, ms) => {
       inserts.inserts++;
       inserts.rows += rows;
       inserts.bytes += bytes;
-      inserts.totalMs += ms;
+      inserts.latency.observe(ms / 1000);
+      opts.afterInsert?.(table, rows);
       log.debug({ table, rows, bytes, ms: Math.round(ms) }, 'inserted batch');
     },
-    onInsertError: (table, rows, err) => {
+    onInsertError: (table, rows, attempt, err) => {
       inserts.failures++;
-      log.warn({ table, rows, err }, 'insert failed; senders were told to retry');
+      if (attempt <= 1) log.warn({ table, rows, err }, 'insert failed; retrying with back-off (data stays in the spool)');
+      else log.debug({ table, rows, attempt, err }, 'insert retry failed');
+    },
+    onRecovered: (failedForMs) => log.info({ failedForMs }, 'inserts recovered; draining the spool backlog'),
+  });
+  drainer.start(replay, redo);
+  const ingest = new Ingest({
+    spool,
+    drainer,
+    maxInFlightBytes: opts.maxInFlightBytes,
+    onRefused: (reason, message) => {
+      if (reason === 'spool_full' && !spoolFullLogged) {
+        spoolFullLogged = true;
+        log.warn({ spoolBytes: spool.bytes }, message);
+        setTimeout(() => (spoolFullLogged = false), 60_000).unref();
+      }
     },
   });
-  const ingest = new Ingest(batcher);
   const common = { host: opts.host, maxRequestBytes: opts.maxRequestBytes, ingest, log };
   const grpcReceiver = new GrpcReceiver({ ...common, port: opts.grpcPort });
   const httpReceiver = new HttpReceiver({ ...common, port: opts.httpPort });
-  const grpcPort = await grpcReceiver.start();
+  let grpcPort: number;
   let httpPort: number;
   try {
+    grpcPort = await grpcReceiver.start();
     httpPort = await httpReceiver.start();
   } catch (err) {
     await grpcReceiver.stop();
+    await drainer.close(0);
+    await spool.close();
     throw err;
   }
   log.info({ grpcPort, httpPort }, 'OTLP receivers listening');
@@ -76,13 +130,16 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     grpcPort,
     httpPort,
     ingest,
-    batcher,
+    spool,
+    drainer,
     inserts,
-    metricsText: () => renderSelfMetrics(ingest, batcher, inserts),
+    metricsText: () => renderSelfMetrics({ ingest, spool, drainer, inserts }),
     async stop() {
-      // Stop taking requests first, then let in-flight ones finish storing.
+      // Stop taking requests, give the backlog a moment to reach ClickHouse;
+      // what does not make it stays in the spool for the next start.
       await Promise.all([grpcReceiver.stop(), httpReceiver.stop()]);
-      await batcher.close();
+      await drainer.close(5_000);
+      await spool.close();
     },
   };
 }

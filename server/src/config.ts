@@ -18,10 +18,15 @@ const envSchema = z.object({
   PPO_OTLP_HTTP_PORT: port.default(4318),
   PPO_API_PORT: port.default(8080),
   PPO_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024 * 1024),
-  PPO_BATCH_MAX_ROWS: positiveInt.default(100_000),
-  PPO_BATCH_MIN_ROWS: positiveInt.default(5_000),
-  PPO_BATCH_MAX_DELAY_MS: positiveInt.default(200),
+  PPO_BATCH_MAX_ROWS: positiveInt.default(200_000),
+  PPO_BATCH_MIN_ROWS: positiveInt.default(20_000),
+  PPO_BATCH_MAX_DELAY_MS: positiveInt.default(1_000),
   PPO_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  PPO_SPOOL_FSYNC: z.enum(['always', 'interval']).default('always'),
+  PPO_SPOOL_FSYNC_INTERVAL_MS: positiveInt.default(1_000),
+  PPO_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  PPO_SPOOL_SEGMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
+  PPO_SPOOL_CACHE_BYTES: positiveInt.default(128 * 1024 * 1024),
   PPO_API_KEYS: z
     .string()
     .optional()
@@ -39,7 +44,10 @@ export interface PpoConfig {
   listenHost: string;
   ports: { otlpGrpc: number; otlpHttp: number; api: number };
   maxRequestBytes: number;
-  batch: { maxRows: number; minRows: number; maxDelayMs: number; queueMaxBytes: number };
+  batch: { maxRows: number; minRows: number; maxDelayMs: number };
+  /** Request bytes decoded and spooled at once before receivers refuse. */
+  queueMaxBytes: number;
+  spool: { fsync: 'always' | 'interval'; fsyncIntervalMs: number; maxBytes: number; segmentBytes: number; cacheBytes: number };
   apiKeys: readonly string[];
   logLevel: string;
 }
@@ -70,7 +78,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRows: e.PPO_BATCH_MAX_ROWS,
       minRows: e.PPO_BATCH_MIN_ROWS,
       maxDelayMs: e.PPO_BATCH_MAX_DELAY_MS,
-      queueMaxBytes: e.PPO_QUEUE_MAX_BYTES,
+    },
+    queueMaxBytes: e.PPO_QUEUE_MAX_BYTES,
+    spool: {
+      fsync: e.PPO_SPOOL_FSYNC,
+      fsyncIntervalMs: e.PPO_SPOOL_FSYNC_INTERVAL_MS,
+      maxBytes: e.PPO_SPOOL_MAX_BYTES,
+      segmentBytes: e.PPO_SPOOL_SEGMENT_BYTES,
+      cacheBytes: e.PPO_SPOOL_CACHE_BYTES,
     },
     apiKeys: e.PPO_API_KEYS,
     logLevel: e.PPO_LOG_LEVEL,

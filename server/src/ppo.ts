@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startApi, type ApiServer, type HealthCheck } from '@ppo/api';
 import { migrate } from '@ppo/clickhouse-migrations';
-import { startCollector, type Collector } from '@ppo/collector';
+import { spoolDir, startCollector, type Collector, type OtelTable } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 import type { PpoConfig } from './config.ts';
 
@@ -20,14 +20,30 @@ export function createLogger(level: string): Logger {
   return pino({ level, base: { app: 'ppo' } });
 }
 
+/** Hooks for tests that inject faults; never set in production. */
+export interface PpoHooks {
+  afterInsert?: (table: OtelTable, rows: number) => void;
+}
+
+const MIB = 1024 * 1024;
+
 function collectorChecks(collector: Collector | undefined): Record<string, HealthCheck> {
   if (!collector) return {};
-  const insertError = collector.batcher.insertError;
+  const { spool, drainer } = collector;
+  const insertError = drainer.insertError;
+  const fill = spool.bytes / spool.maxBytes;
+  const oldest = drainer.oldestAppendedAt;
+  const lag = oldest === undefined ? 0 : Math.round((Date.now() - oldest) / 1000);
+  const spoolDetail = `${(spool.bytes / MIB).toFixed(1)} of ${(spool.maxBytes / MIB).toFixed(0)} MiB, ${drainer.backlogRows} rows waiting, oldest ${lag} s`;
   return {
     receivers: { status: 'ok', detail: `otlp grpc :${collector.grpcPort}, otlp http :${collector.httpPort}` },
+    spool:
+      fill >= 0.9
+        ? { status: 'degraded', detail: `nearly full, receivers will refuse soon: ${spoolDetail}` }
+        : { status: 'ok', detail: spoolDetail },
     ingest: insertError
-      ? { status: 'degraded', detail: `inserts failing: ${insertError}` }
-      : { status: 'ok', detail: `${collector.batcher.bytesQueued} bytes queued` },
+      ? { status: 'degraded', detail: `ClickHouse inserts failing, data is kept in the spool and retried: ${insertError}` }
+      : { status: 'ok', detail: 'inserting' },
   };
 }
 
@@ -36,7 +52,7 @@ function collectorChecks(collector: Collector | undefined): Record<string, Healt
  * (so receivers never write to missing tables), then the collector, then the API.
  * Whatever started is stopped again if a later step fails.
  */
-export async function startPpo(config: PpoConfig, log: Logger = createLogger(config.logLevel)): Promise<Ppo> {
+export async function startPpo(config: PpoConfig, log: Logger = createLogger(config.logLevel), hooks: PpoHooks = {}): Promise<Ppo> {
   const dataDir = resolve(config.dataDir);
   const storage = openStorage({ clickhouseUrl: config.clickhouseUrl, dataDir });
   let collector: Collector | undefined;
@@ -60,7 +76,10 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
         grpcPort: config.ports.otlpGrpc,
         httpPort: config.ports.otlpHttp,
         maxRequestBytes: config.maxRequestBytes,
+        maxInFlightBytes: config.queueMaxBytes,
         batch: config.batch,
+        spool: { dir: spoolDir(dataDir), ...config.spool },
+        ...(hooks.afterInsert ? { afterInsert: hooks.afterInsert } : {}),
       });
     }
     if (config.roles.has('api')) {

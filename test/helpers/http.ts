@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { settled } from './start-ppo.ts';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
 
@@ -50,6 +51,7 @@ export async function postOtlp(
 
 /** GET against the API; `path` is relative to /api/ppo (e.g. `/health`). */
 export async function apiGet(apiBase: string, path: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+  await settled();
   const res = await fetch(`${apiBase}${path}`, { headers });
   return toReply(res);
 }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { settled } from './start-ppo.ts';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -8,6 +9,7 @@ export type QueryParams = Record<string, unknown>;
  * decimal strings, exact and the same on chDB and a server, whose defaults differ.
  */
 export async function queryRows<T>(client: ClickHouseClient, query: string, params: QueryParams = {}): Promise<T[]> {
+  await settled();
   const rs = await client.query({
     query,
     query_params: params,

@@ -3,6 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, startPpo, type Ppo } from '@ppo/server';
 
+let running: Ppo | undefined;
+
+/**
+ * Resolves once every row acknowledged so far is in ClickHouse. Receivers
+ * acknowledge when rows are in the spool; the drainer inserts them shortly
+ * after, so reads that must see earlier writes wait for this first (the read
+ * helpers in sql.ts and http.ts do it).
+ */
+export async function settled(): Promise<void> {
+  await running?.collector?.drainer.drained();
+}
+
 /** A PPO process started for one test file, with the URLs tests talk to. */
 export interface TestPpo {
   readonly ppo: Ppo;
@@ -45,6 +57,7 @@ export async function startTestPpo(env: Record<string, string> = {}): Promise<Te
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
+  running = ppo;
   const { otlpGrpc, otlpHttp, api } = ppo.ports;
   if (otlpGrpc === undefined || otlpHttp === undefined || api === undefined) {
     await ppo.stop();
@@ -65,6 +78,7 @@ export async function startTestPpo(env: Record<string, string> = {}): Promise<Te
       (stopped ??= (async () => {
         try {
           await ppo.stop();
+          if (running === ppo) running = undefined;
         } finally {
           await rm(dataDir, { recursive: true, force: true });
         }
