@@ -20,7 +20,7 @@ export interface CollectorOptions {
   maxRequestBytes: number;
   /** Request bytes decoded at once before receivers refuse (memory bound). */
   maxInFlightBytes: number;
-  batch: { maxRows: number; minRows: number; maxDelayMs: number };
+  batch: { maxRows: number; maxBytes: number; minRows: number; maxDelayMs: number };
   spool: {
     dir: string;
     fsync: FsyncPolicy;
@@ -81,6 +81,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     insert: (table, body, dedupToken) => storage.insertTsv(table, body, { columns: TABLE_COLUMNS[table], dedupToken }),
     minRows: opts.batch.minRows,
     maxRows: opts.batch.maxRows,
+    maxBytes: opts.batch.maxBytes,
     maxDelayMs: opts.batch.maxDelayMs,
     retry: opts.retry ?? { initialMs: 200, maxMs: 30_000 },
     onInsert: (table, rows, bytes, ms) => {

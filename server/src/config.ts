@@ -18,7 +18,8 @@ const envSchema = z.object({
   PPO_OTLP_HTTP_PORT: port.default(4318),
   PPO_API_PORT: port.default(8080),
   PPO_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024 * 1024),
-  PPO_BATCH_MAX_ROWS: positiveInt.default(200_000),
+  PPO_BATCH_MAX_ROWS: positiveInt.default(100_000),
+  PPO_BATCH_MAX_BYTES: positiveInt.default(48 * 1024 * 1024),
   PPO_BATCH_MIN_ROWS: positiveInt.default(20_000),
   PPO_BATCH_MAX_DELAY_MS: positiveInt.default(1_000),
   PPO_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
@@ -44,7 +45,7 @@ export interface PpoConfig {
   listenHost: string;
   ports: { otlpGrpc: number; otlpHttp: number; api: number };
   maxRequestBytes: number;
-  batch: { maxRows: number; minRows: number; maxDelayMs: number };
+  batch: { maxRows: number; maxBytes: number; minRows: number; maxDelayMs: number };
   /** Request bytes decoded and spooled at once before receivers refuse. */
   queueMaxBytes: number;
   spool: { fsync: 'always' | 'interval'; fsyncIntervalMs: number; maxBytes: number; segmentBytes: number; cacheBytes: number };
@@ -76,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxRequestBytes: e.PPO_MAX_REQUEST_BYTES,
     batch: {
       maxRows: e.PPO_BATCH_MAX_ROWS,
+      maxBytes: e.PPO_BATCH_MAX_BYTES,
       minRows: e.PPO_BATCH_MIN_ROWS,
       maxDelayMs: e.PPO_BATCH_MAX_DELAY_MS,
     },

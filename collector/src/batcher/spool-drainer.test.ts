@@ -44,7 +44,7 @@ describe('SpoolDrainer', () => {
   it('inserts what is appended, grouping records that arrive during an insert', async () => {
     const { spool } = await Spool.open(spoolOptions());
     const rec = recorder(20);
-    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxDelayMs: 1000, retry });
+    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 1000, retry });
     drainer.enqueue(await spool.append([part(2, 'a')]));
     for (let i = 0; i < 4; i++) drainer.enqueue(await spool.append([part(1, `b${i}-`)]));
     await drainer.drained();
@@ -65,6 +65,7 @@ describe('SpoolDrainer', () => {
       insert: rec.insert,
       minRows: 1,
       maxRows: 1000,
+      maxBytes: 1 << 20,
       maxDelayMs: 10,
       retry,
       onInsertError: (_t, _r, attempt) => errors.push(attempt),
@@ -90,7 +91,7 @@ describe('SpoolDrainer', () => {
 
     const { spool, replay, redo } = await Spool.open(opts);
     const rec = recorder();
-    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxDelayMs: 10, retry });
+    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 10, retry });
     drainer.start(replay, redo);
     await drainer.drained();
     expect(rec.calls.map((c) => [c.token, c.lines])).toEqual([
@@ -107,7 +108,7 @@ describe('SpoolDrainer', () => {
     const { spool } = await Spool.open(opts);
     const rec = recorder();
     rec.failures.remaining = 1_000_000;
-    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxDelayMs: 10, retry: { initialMs: 1000, maxMs: 1000 } });
+    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 10, retry: { initialMs: 1000, maxMs: 1000 } });
     drainer.enqueue(await spool.append([part(2)]));
     await new Promise((r) => setTimeout(r, 30));
     expect(drainer.insertError).toMatch(/unavailable/);

@@ -12,8 +12,9 @@ export interface DrainerOptions {
   insert: InsertFn;
   /** Insert as soon as a table has this many rows waiting and no insert is running for it. */
   minRows: number;
-  /** Never put more rows than this in one INSERT (a request's rows are never split). */
+  /** Never put more rows (or TSV bytes) than this in one INSERT (a request's rows are never split). */
   maxRows: number;
+  maxBytes: number;
   /** Insert rows older than this even when fewer than `minRows` wait. */
   maxDelayMs: number;
   /** Exponential back-off with jitter between failed attempts of the same batch. */
@@ -143,15 +144,17 @@ export class SpoolDrainer {
     }
   }
 
-  /** Whole records up to maxRows (at least one, however large). */
+  /** Whole records up to maxRows / maxBytes (at least one, however large). */
   private take(q: TableQueue): Batch {
     const records: SpooledRecord[] = [];
     let rows = 0;
+    let bytes = 0;
     while (q.records.length > 0) {
       const next = q.records[0] as SpooledRecord;
-      if (records.length > 0 && rows + next.rows > this.opts.maxRows) break;
+      if (records.length > 0 && (rows + next.rows > this.opts.maxRows || bytes + next.payloadBytes > this.opts.maxBytes)) break;
       records.push(next);
       rows += next.rows;
+      bytes += next.payloadBytes;
       q.records.shift();
     }
     q.rows -= rows;

@@ -61,7 +61,8 @@ interface Segment {
   /** Offsets of inserted records, kept for commit-log compaction while the segment lives. */
   inserted: number[];
   closed: boolean;
-  reader: FileHandle | undefined;
+  /** Opened on first read-back; a promise so concurrent reads share one handle. */
+  reader: Promise<FileHandle> | undefined;
 }
 
 interface PendingAppend {
@@ -69,6 +70,12 @@ interface PendingAppend {
   bytes: number;
   resolve(records: SpooledRecord[]): void;
   reject(err: Error): void;
+}
+
+async function closeReader(seg: Segment): Promise<void> {
+  const reader = seg.reader;
+  seg.reader = undefined;
+  if (reader) await (await reader.catch(() => undefined))?.close();
 }
 
 const SEGMENT_FILE = /^seg-(\d{12})\.log$/;
@@ -283,9 +290,10 @@ export class Spool {
     if (rec.payload) return rec.payload;
     const seg = this.segments.get(rec.seg);
     if (!seg) throw new Error(`spool segment ${rec.seg} is gone while record ${rec.offset} is not inserted`);
-    seg.reader ??= await open(seg.path, 'r');
+    seg.reader ??= open(seg.path, 'r');
+    const reader = await seg.reader;
     const buf = Buffer.allocUnsafe(rec.payloadBytes);
-    const { bytesRead } = await seg.reader.read(buf, 0, rec.payloadBytes, rec.offset + HEADER_BYTES);
+    const { bytesRead } = await reader.read(buf, 0, rec.payloadBytes, rec.offset + HEADER_BYTES);
     if (bytesRead !== rec.payloadBytes) throw new Error(`spool segment ${rec.seg}: short read at ${rec.offset}`);
     return buf;
   }
@@ -317,7 +325,7 @@ export class Spool {
   private async dropSegment(seg: Segment): Promise<void> {
     this.segments.delete(seg.seq);
     this.diskBytes -= seg.size;
-    await seg.reader?.close();
+    await closeReader(seg);
     await unlink(seg.path).catch(() => undefined);
   }
 
@@ -343,7 +351,7 @@ export class Spool {
       this.writer = undefined;
     }
     if (this.active.live === 0 && this.active.size === 0) await unlink(this.active.path).catch(() => undefined);
-    for (const seg of this.segments.values()) await seg.reader?.close();
+    for (const seg of this.segments.values()) await closeReader(seg);
     await this.commits.close();
   }
 }
