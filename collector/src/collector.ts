@@ -30,7 +30,9 @@ export interface CollectorOptions {
     cacheBytes: number;
   };
   retry?: { initialMs: number; maxMs: number };
-  /** Called after an INSERT succeeded and before the spool records it (fault-injection point for crash tests). */
+  /** Fault-injection points for crash and outage tests; never set in production. */
+  beforeInsert?: (table: OtelTable, bytes: number) => void | Promise<void>;
+  /** Called after an INSERT succeeded and before the spool records it. */
   afterInsert?: (table: OtelTable, rows: number) => void;
 }
 
@@ -78,7 +80,10 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   let spoolFullLogged = false;
   const drainer = new SpoolDrainer({
     spool,
-    insert: (table, body, dedupToken) => storage.insertTsv(table, body, { columns: TABLE_COLUMNS[table], dedupToken }),
+    insert: async (table, body, dedupToken) => {
+      await opts.beforeInsert?.(table, body.length);
+      await storage.insertTsv(table, body, { columns: TABLE_COLUMNS[table], dedupToken });
+    },
     minRows: opts.batch.minRows,
     maxRows: opts.batch.maxRows,
     maxBytes: opts.batch.maxBytes,

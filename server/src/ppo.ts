@@ -22,6 +22,9 @@ export function createLogger(level: string): Logger {
 
 /** Hooks for tests that inject faults; never set in production. */
 export interface PpoHooks {
+  /** Throw to simulate a failing ClickHouse (the drainer retries). */
+  beforeInsert?: (table: OtelTable, bytes: number) => void | Promise<void>;
+  /** Runs after an INSERT succeeded, before the spool marks it done (e.g. to SIGKILL the process there). */
   afterInsert?: (table: OtelTable, rows: number) => void;
 }
 
@@ -79,6 +82,7 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
         maxInFlightBytes: config.queueMaxBytes,
         batch: config.batch,
         spool: { dir: spoolDir(dataDir), ...config.spool },
+        ...(hooks.beforeInsert ? { beforeInsert: hooks.beforeInsert } : {}),
         ...(hooks.afterInsert ? { afterInsert: hooks.afterInsert } : {}),
       });
     }
