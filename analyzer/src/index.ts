@@ -1,0 +1,2 @@
+export { absoluteNs } from './model/trace.ts';
+export type { SpanKindName, StatusCodeName, Trace, TraceSpan } from './model/trace.ts';
