@@ -87,6 +87,27 @@ describe('Spool', () => {
     await spool.close();
   });
 
+  it('takes appends again once everything is inserted, even when maxBytes is below one segment', async () => {
+    // Found by test/chaos-outage.test.ts: with PPO_SPOOL_MAX_BYTES < PPO_SPOOL_SEGMENT_BYTES
+    // the active segment never rotated, so its inserted bytes kept the spool "full" for good.
+    const opts = options({ maxBytes: 200, segmentBytes: 4096 });
+    const { spool } = await Spool.open(opts);
+    const first = await spool.append([part('a'.repeat(100) + '\n')]);
+    await expect(spool.append([part('b'.repeat(100) + '\n')])).rejects.toBeInstanceOf(SpoolFullError);
+    await spool.beginInsert({ token: 't', table: 'otel_traces', records: first.map((r) => [r.seg, r.offset] as const) });
+    await spool.completeInsert('t', first);
+    const [second] = await spool.append([part('b'.repeat(100) + '\n')]);
+    expect(second!.seg).toBe(first[0]!.seg + 1);
+    expect(segments(opts.dir)).toHaveLength(1);
+    expect(spool.bytes).toBe(25 + 101);
+    // Still a bound: the new record is live, so the next one is refused.
+    await expect(spool.append([part('c'.repeat(100) + '\n')])).rejects.toBeInstanceOf(SpoolFullError);
+    await spool.close();
+    const { replay, spool: again } = await Spool.open(opts);
+    expect(replay.map((r) => [r.seg, r.offset])).toEqual([[second!.seg, second!.offset]]);
+    await again.close();
+  });
+
   it('groups concurrent appends and keeps each request whole', async () => {
     const opts = options({ segmentBytes: 1 << 20 });
     const { spool } = await Spool.open(opts);

@@ -104,6 +104,8 @@ export class Spool {
   private dirty = false;
   private readonly inFlightIntents = new Map<string, Intent>();
   private compacting: Promise<void> | undefined;
+  /** Bytes of a fully inserted active segment that the write loop will rotate away before its next write. */
+  private reclaimingBytes = 0;
 
   private constructor(
     private readonly opts: SpoolOptions,
@@ -190,8 +192,18 @@ export class Spool {
     if (this.closed) return Promise.reject(new SpoolClosedError());
     let bytes = 0;
     for (const p of parts) bytes += HEADER_BYTES + p.payload.length;
-    if (this.diskBytes + this.queuedBytes + bytes > this.opts.maxBytes) {
-      return Promise.reject(new SpoolFullError(this.diskBytes + this.queuedBytes, this.opts.maxBytes));
+    if (this.diskBytes - this.reclaimingBytes + this.queuedBytes + bytes > this.opts.maxBytes) {
+      // Segments are reclaimed whole, and the active one only when it rotates.
+      // When every record in it is inserted (the usual state once a backlog has
+      // drained) its bytes are dead: rotate it away first instead of refusing.
+      // Without this a spool capped below one segment's size stays "full" for
+      // good once the active segment reaches the cap, with nothing left to insert.
+      const active = this.active;
+      const reclaimable = !this.writing && active.live === 0 && active.size > 0 ? active.size : 0;
+      if (reclaimable === 0 || this.diskBytes - reclaimable + this.queuedBytes + bytes > this.opts.maxBytes) {
+        return Promise.reject(new SpoolFullError(this.diskBytes - this.reclaimingBytes + this.queuedBytes, this.opts.maxBytes));
+      }
+      this.reclaimingBytes = reclaimable;
     }
     this.queuedBytes += bytes;
     return new Promise((resolve, reject) => {
@@ -205,8 +217,12 @@ export class Spool {
     try {
       while (this.queue.length > 0) {
         // One group: everything queued that fits in the active segment.
-        if (this.active.size > 0 && this.active.size + (this.queue[0] as PendingAppend).bytes > this.opts.segmentBytes) {
-          await this.rotate();
+        if (this.active.size > 0 && (this.reclaimingBytes > 0 || this.active.size + (this.queue[0] as PendingAppend).bytes > this.opts.segmentBytes)) {
+          try {
+            await this.rotate();
+          } finally {
+            this.reclaimingBytes = 0;
+          }
         }
         const group: PendingAppend[] = [];
         let groupBytes = 0;
