@@ -81,22 +81,26 @@ function decodeMetric(w: JsonWalker, m: JsonObject, scopeColumns: string, sink: 
   const description = w.string(m['description'], 'description');
   const unit = w.string(m['unit'], 'unit');
   w.array(m['metadata'], 'metadata');
-  let kind: Kind | undefined;
-  let data: JsonObject | undefined;
-  let table: OtelTable = 'otel_metrics_gauge';
+  const present: [Kind, JsonObject, OtelTable][] = [];
   for (const [camel, snake, t] of KINDS) {
     const d = w.object(field(m, camel, snake), camel);
-    if (d !== undefined) {
-      kind = camel;
-      data = d;
-      table = t;
-    }
+    if (d !== undefined) present.push([camel, d, t]);
   }
-  if (kind === undefined || data === undefined) {
+  const last = present.pop();
+  if (last === undefined) {
     sink.rejections.add(NO_DATA_PROBLEM, w.path);
     return;
   }
   const prefix = metricPrefix(scopeColumns, name, description, unit);
+  if (present.length > 0) {
+    // Like the protobuf path: the last member is kept, the others must still be valid.
+    const discard: Sink = { batch: new TableBatch(), rejections: new Rejections('data points'), accepted: 0, inherited: '' };
+    for (const [kind, data, table] of present) decodeData(w, kind, data, table, prefix, discard);
+  }
+  decodeData(w, last[0], last[1], last[2], prefix, sink);
+}
+
+function decodeData(w: JsonWalker, kind: Kind, data: JsonObject, table: OtelTable, prefix: string, sink: Sink): void {
   w.path.enter(kind, -1, NO_FIELDS);
   const temporality = kind === 'gauge' || kind === 'summary'
     ? 0

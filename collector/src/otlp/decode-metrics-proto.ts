@@ -106,6 +106,8 @@ function decodeMetric(r: ProtoReader, end: number, scopeColumns: string, sink: S
   let kind = 0;
   let dataStart = 0;
   let dataEnd = 0;
+  // Data oneof members that a later one replaced (never sent by real exporters).
+  let superseded: number[] | undefined;
   while (r.pos < end) {
     const wire = r.tag(end);
     const f = r.field;
@@ -124,6 +126,7 @@ function decodeMetric(r: ProtoReader, end: number, scopeColumns: string, sink: S
       case KIND_HISTOGRAM:
       case KIND_EXP_HISTOGRAM:
       case KIND_SUMMARY:
+        if (kind !== 0) (superseded ??= []).push(kind, dataStart, dataEnd);
         dataEnd = r.lenEnd(end, wire);
         dataStart = r.pos;
         r.pos = dataEnd;
@@ -142,6 +145,21 @@ function decodeMetric(r: ProtoReader, end: number, scopeColumns: string, sink: S
     return;
   }
   const prefix = metricPrefix(scopeColumns, name, description, unit);
+  if (superseded) {
+    // Proto3 keeps the last member of a oneof, but every member on the wire
+    // must still parse (as the collector's generated code does): decode the
+    // replaced ones into a sink that is thrown away, so malformed bytes
+    // there fail the request instead of slipping through unread.
+    const discard: Sink = { batch: new TableBatch(), rejections: new Rejections('data points'), accepted: 0, inherited: '' };
+    for (let i = 0; i < superseded.length; i += 3) {
+      decodeData(r, superseded[i]!, superseded[i + 1]!, superseded[i + 2]!, prefix, discard);
+    }
+  }
+  decodeData(r, kind, dataStart, dataEnd, prefix, sink);
+}
+
+/** The Gauge/Sum/Histogram/ExponentialHistogram/Summary message of `kind` in [dataStart, dataEnd). */
+function decodeData(r: ProtoReader, kind: number, dataStart: number, dataEnd: number, prefix: string, sink: Sink): void {
   r.pos = dataStart;
   switch (kind) {
     case KIND_GAUGE:

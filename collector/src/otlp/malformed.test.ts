@@ -156,6 +156,27 @@ describe('malformed protobuf envelopes', () => {
     expect(decodeRequest('traces', 'proto', body)).toMatchObject({ accepted: 1, rejected: 0 });
   });
 
+  it('metric data oneof: the last member wins, but replaced members must parse too', () => {
+    const point = (x: number) => lenField(1, Buffer.concat([tag(4, 1), Buffer.from(new Float64Array([x]).buffer)]));
+    const gauge = (...points: Buffer[]) => lenField(5, Buffer.concat(points));
+    const sum = (...points: Buffer[]) => lenField(7, Buffer.concat(points));
+    const metrics = (...fields: Buffer[]) => lenField(1, lenField(2, lenField(2, Buffer.concat([lenField(1, Buffer.from('m')), ...fields]))));
+    // A repeated member replaces, it does not merge (as the collector's generated code does).
+    expect(decodeRequest('metrics', 'proto', metrics(gauge(point(1), point(2)), sum(point(3))))).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(decodeRequest('metrics', 'proto', metrics(gauge(point(1), point(2)), gauge(point(3))))).toMatchObject({ accepted: 1, rejected: 0 });
+    // Found by test/fuzz-receivers.test.ts: a field renumbered to 7 (sum) ahead of the real data was never read, so
+    // bytes that are not a Sum were accepted.
+    const garbage = lenField(7, Buffer.from([0x0a, 0x05, 0x01]));
+    expect(decodeError('metrics', metrics(garbage, gauge(point(1))))).toBe(
+      'resource_metrics[0].scope_metrics[0].metrics[0].sum: field 1 (data_points): length 5 exceeds remaining 1 bytes',
+    );
+    const json = (m: object) => Buffer.from(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', ...m }] }] }] }));
+    expect(decodeRequest('metrics', 'json', json({ gauge: { dataPoints: [{ asDouble: 1 }, { asDouble: 2 }] }, sum: { dataPoints: [{ asDouble: 3 }] } })))
+      .toMatchObject({ accepted: 1, rejected: 0 });
+    expect(decodeError('metrics', json({ gauge: { dataPoints: [{ asDouble: 'x' }] }, sum: { dataPoints: [{ asDouble: 3 }] } }), 'json'))
+      .toBe('resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].asDouble: expected number, got "x"');
+  });
+
   it('decodes invalid UTF-8 with replacement characters', () => {
     const body = traceRequestWithSpan(Buffer.concat([lenField(1, Buffer.alloc(16, 1)), lenField(2, Buffer.alloc(8, 1)), lenField(5, Buffer.from([0x61, 0xff, 0x62]))]));
     const [row] = rowsOf(decodeRequest('traces', 'proto', body).batch, 'otel_traces');
