@@ -34,6 +34,17 @@ describe('embedded storage', () => {
     ]);
   });
 
+  it('inserts a batch spanning more than 100 daily partitions', async () => {
+    // Found by test/fuzz-receivers.test.ts: ClickHouse refuses over 100 partitions per INSERT block by default,
+    // and a batch that fails every retry blocks its table's spool for good.
+    await storage.client.command({ query: 'CREATE TABLE days (ts DateTime64(9)) ENGINE = MergeTree PARTITION BY toDate(ts) ORDER BY ts' });
+    const day = 86_400_000_000_000n;
+    const tsv = Array.from({ length: 150 }, (_, i) => `${1_700_000_000_000_000_000n + BigInt(i) * day}\n`).join('');
+    await storage.insertTsv('days', Buffer.from(tsv), { columns: ['ts'], dedupToken: 'days-1' });
+    const [row] = await storage.client.query({ query: 'SELECT toUInt32(count()) AS n, toUInt32(uniqExact(toDate(ts))) AS d FROM days', format: 'JSONEachRow' }).then((r) => r.json());
+    expect(row).toEqual({ n: 150, d: 150 });
+  });
+
   it('rejects identifiers that are not plain names', async () => {
     await expect(storage.insertTsv('t; DROP TABLE t', Buffer.from(''), { columns: ['ts'] })).rejects.toThrow(/invalid ClickHouse identifier/);
   });

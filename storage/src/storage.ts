@@ -42,8 +42,17 @@ function assertIdentifier(name: string): string {
   return name;
 }
 
-function dedupSettings(token: string | undefined): Record<string, string | number> {
-  return token === undefined ? {} : { insert_deduplication_token: token, insert_deduplicate: 1 };
+/**
+ * Settings of every INSERT. The OTel tables partition by day and a batch may
+ * hold rows of any number of days (a replayed backlog, skewed clocks, a
+ * request with timestamps from 1970 to 2262): ClickHouse's default cap of 100
+ * partitions per insert block would fail such a batch on every retry and
+ * wedge ingestion of the table, so the cap is lifted.
+ */
+function insertSettings(token: string | undefined): Record<string, string | number> {
+  const settings: Record<string, string | number> = { max_partitions_per_insert_block: 0 };
+  if (token !== undefined) Object.assign(settings, { insert_deduplication_token: token, insert_deduplicate: 1 });
+  return settings;
 }
 
 export function openStorage(opts: StorageOptions): Storage {
@@ -66,7 +75,7 @@ function openServer(url: string): Storage {
         values: Readable.from([body]),
         format: 'TabSeparated',
         columns: columns.map(assertIdentifier) as [string, ...string[]],
-        clickhouse_settings: dedupSettings(dedupToken),
+        clickhouse_settings: insertSettings(dedupToken),
       });
     },
     async ping() {
@@ -93,7 +102,7 @@ function openEmbedded(dataDir: string): Storage {
         values: body,
         format: 'TabSeparated',
         columns: columns.map(assertIdentifier),
-        settings: dedupSettings(dedupToken),
+        settings: insertSettings(dedupToken),
       });
     },
     async ping() {
