@@ -21,7 +21,14 @@ async function rows<T>(query: string): Promise<T[]> {
   return client.query({ query, format: 'JSONEachRow' }).then((r) => r.json<T>());
 }
 
-const ALL_FILES = ['0001_otel_traces.sql', '0002_otel_traces_trace_id_ts.sql', '0003_otel_logs.sql', '0004_otel_metrics.sql', '0005_insert_deduplication.sql'];
+const ALL_FILES = [
+  '0001_otel_traces.sql',
+  '0002_otel_traces_trace_id_ts.sql',
+  '0003_otel_logs.sql',
+  '0004_otel_metrics.sql',
+  '0005_insert_deduplication.sql',
+  '0006_ppo_red_rollups.sql',
+];
 
 describe('migrate against embedded chDB', () => {
   it('applies every migration on an empty database and records each', async () => {
