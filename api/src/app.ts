@@ -1,24 +1,69 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requireApiKey } from './auth.ts';
+import { corsMiddleware } from './cors.ts';
 import type { ApiDeps } from './deps.ts';
+import { openApiRouteDocs, openApiRoutes, type RouteDoc } from './openapi.ts';
 import { ProblemError, problemResponse } from './problem.ts';
-import { healthRoutes } from './routes/health.ts';
-import { serviceRoutes } from './routes/services.ts';
-import { traceRoutes } from './routes/traces.ts';
+import { requestLog } from './request-log.ts';
+import { healthRouteDocs, healthRoutes } from './routes/health.ts';
+import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
+import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
+import { serviceRouteDocs, serviceRoutes } from './routes/services.ts';
+import { traceSearchRouteDocs, traceSearchRoutes } from './routes/trace-search.ts';
+import { traceRouteDocs, traceRoutes } from './routes/traces.ts';
 
 export const API_BASE = '/api/ppo';
+const API_VERSION = '0.1.0';
+
+const metricsRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/metrics',
+    root: true,
+    public: true,
+    tag: 'meta',
+    summary: "PPO's own Prometheus metrics (received, accepted, refused, inserted, spool bytes, insert latency)",
+    response: { description: 'Prometheus text exposition format 0.0.4', contentType: 'text/plain; version=0.0.4' },
+  },
+];
+
+/**
+ * What `GET /api/ppo/openapi.json` documents: every route mounted below, each
+ * described in its own module from the zod schemas it validates with. A route
+ * added below must add its docs here (app.test.ts fails otherwise).
+ */
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  ...healthRouteDocs,
+  ...serviceRouteDocs,
+  ...serviceMapRouteDocs,
+  ...performanceMetricsRouteDocs,
+  ...traceSearchRouteDocs,
+  ...traceRouteDocs,
+  ...openApiRouteDocs,
+  ...metricsRouteDocs,
+];
 
 /** The whole HTTP API; every resource is its own sub-app, mounted here and only here. */
 export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string): void }): Hono {
+  const errorLog = log ?? deps.log;
   const app = new Hono();
   const api = new Hono();
 
+  const isProbe = (path: string): boolean => path === `${API_BASE}/health` || path === '/metrics';
+  if (deps.log) app.use('*', requestLog(deps.log, isProbe));
+  // Before the key check: browsers send preflights without credentials.
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use(`${API_BASE}/*`, corsMiddleware(deps.corsOrigins));
   if (deps.apiKeys.length > 0) api.use('*', requireApiKey(deps.apiKeys, (path) => path === `${API_BASE}/health`));
 
   api.route('/health', healthRoutes(deps));
   api.route('/services', serviceRoutes(deps));
+  api.route('/service-map', serviceMapRoutes(deps));
+  api.route('/performance-metrics', performanceMetricsRoutes(deps));
+  // `GET /traces` (search) and `GET /traces/{traceId}` share the prefix; each sub-app owns its paths.
+  api.route('/traces', traceSearchRoutes(deps));
   api.route('/traces', traceRoutes(deps));
+  api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);
   // Prometheus scrapes the conventional path, outside the API base and without a key.
@@ -30,7 +75,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
     if (err instanceof HTTPException) {
       return problemResponse(c, new ProblemError(err.status, 'HTTP Error', err.message || `request failed with status ${err.status}`));
     }
-    log?.error({ err }, 'api request failed');
+    errorLog?.error({ err }, 'api request failed');
     return problemResponse(c, new ProblemError(500, 'Internal Server Error', 'the server failed to handle this request; see its logs'));
   });
   return app;

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Storage } from '@ppo/storage';
 
 export type CheckStatus = 'ok' | 'degraded' | 'down';
@@ -15,4 +16,8 @@ export interface ApiDeps {
   apiKeys: readonly string[];
   /** Prometheus text for `GET /metrics` (self-observability of the roles in this process). */
   metricsText: () => string;
+  /** Request log lines and unexpected errors go here (a pino child logger); silent when absent. */
+  log?: Logger;
+  /** Origins allowed to call the API from a browser (PPO_CORS_ORIGINS), `*` for any; no CORS headers when empty or absent. */
+  corsOrigins?: readonly string[];
 }

@@ -35,3 +35,8 @@ export function problemResponse(c: Context, p: ProblemError): Response {
   if (p.errors.length > 0) body['errors'] = p.errors;
   return c.body(JSON.stringify(body), p.status, { 'Content-Type': 'application/problem+json' });
 }
+
+/** A 400 about one field that zod could not judge alone (`from` after `to`, too many buckets, ...). */
+export function fieldProblem(path: string, message: string): ProblemError {
+  return new ProblemError(400, 'Validation Failed', `invalid query parameters: ${path}: ${message}`, [{ path, message }]);
+}

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { validationProblem } from './problem.ts';
+import { fieldProblem, validationProblem } from './problem.ts';
 
 /** Parses the query string with `schema`; a mismatch becomes a 400 problem listing each field. */
 export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
@@ -13,4 +13,20 @@ export function parseParams<S extends z.ZodType>(c: Context, schema: S): z.outpu
   const r = schema.safeParse(c.req.param());
   if (!r.success) throw validationProblem(r.error, 'path parameters');
   return r.data;
+}
+
+export interface TimeRange {
+  from: bigint;
+  to: bigint;
+}
+
+/**
+ * Fills in an absent `to` (now) and `from` (`defaultSpan` before `to`), then
+ * insists on from < to: a 400 naming `from` otherwise.
+ */
+export function resolveRange(q: { from?: bigint | undefined; to?: bigint | undefined }, defaultSpan: bigint, now: bigint): TimeRange {
+  const to = q.to ?? now;
+  const from = q.from ?? to - defaultSpan;
+  if (from >= to) throw fieldProblem('from', 'must be before `to`');
+  return { from, to };
 }

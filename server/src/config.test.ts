@@ -23,4 +23,14 @@ describe('loadConfig', () => {
     expect(c.apiKeys).toEqual(['a', 'b']);
     expect(c.ports.otlpGrpc).toBe(0);
   });
+
+  it('parses CORS origins: none by default, a list, or *; a path is not an origin', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ PPO_CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://dash.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(loadConfig({ PPO_CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(() => loadConfig({ PPO_CORS_ORIGINS: 'https://dash.example.com/app' })).toThrow(/PPO_CORS_ORIGINS/);
+  });
 });

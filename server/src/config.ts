@@ -32,6 +32,11 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((s) => (s ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)),
+  PPO_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], no path')]))),
   PPO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,6 +55,8 @@ export interface PpoConfig {
   queueMaxBytes: number;
   spool: { fsync: 'always' | 'interval'; fsyncIntervalMs: number; maxBytes: number; segmentBytes: number; cacheBytes: number };
   apiKeys: readonly string[];
+  /** Browser origins allowed to call the API (CORS); `*` for any, none when empty. */
+  corsOrigins: readonly string[];
   logLevel: string;
 }
 
@@ -90,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cacheBytes: e.PPO_SPOOL_CACHE_BYTES,
     },
     apiKeys: e.PPO_API_KEYS,
+    corsOrigins: e.PPO_CORS_ORIGINS,
     logLevel: e.PPO_LOG_LEVEL,
   };
 }

@@ -95,6 +95,8 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
           apiKeys: config.apiKeys,
           checks: async () => collectorChecks(running),
           metricsText: () => running?.metricsText() ?? '',
+          log: apiLog,
+          corsOrigins: config.corsOrigins,
         },
         { host: config.listenHost, port: config.ports.api, log: apiLog },
       );

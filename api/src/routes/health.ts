@@ -1,7 +1,28 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { ApiDeps, CheckStatus, HealthCheck } from '../deps.ts';
+import type { RouteDoc } from '../openapi.ts';
 
 const RANK: Record<CheckStatus, number> = { ok: 0, degraded: 1, down: 2 };
+
+const checkStatus = z.enum(['ok', 'degraded', 'down']);
+
+export const healthResponse = z.object({
+  status: checkStatus.describe('the worst of the checks'),
+  checks: z.record(z.string(), z.object({ status: checkStatus, detail: z.string().optional() })).describe('clickhouse, and receivers, spool, ingest where the collector runs'),
+});
+
+export const healthRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/health',
+    tag: 'meta',
+    public: true,
+    summary: 'Health of storage, receivers, spool and ingest',
+    response: { description: 'ok or degraded (status 503 and the same body when down)', schema: healthResponse },
+    errors: { 503: 'down: a check failed; the body is the health document, not a problem' },
+  },
+];
 
 export function healthRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
