@@ -61,6 +61,8 @@ interface Segment {
   /** Offsets of inserted records, kept for commit-log compaction while the segment lives. */
   inserted: number[];
   closed: boolean;
+  /** Set once its deletion started (a segment can become empty on two paths at once: rotation and completeInsert). */
+  dropping: boolean;
   /** Opened on first read-back; a promise so concurrent reads share one handle. */
   reader: Promise<FileHandle> | undefined;
 }
@@ -106,6 +108,8 @@ export class Spool {
   private compacting: Promise<void> | undefined;
   /** Bytes of a fully inserted active segment that the write loop will rotate away before its next write. */
   private reclaimingBytes = 0;
+  /** Commit-log operations run one at a time, in call order (see `logged`). */
+  private logChain: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly opts: SpoolOptions,
@@ -126,7 +130,7 @@ export class Spool {
       lastSeq = Math.max(lastSeq, seq);
       const path = join(opts.dir, name);
       const buf = await readFile(path);
-      const seg: Segment = { seq, path, size: 0, live: 0, inserted: [], closed: true, reader: undefined };
+      const seg: Segment = { seq, path, size: 0, live: 0, inserted: [], closed: true, dropping: false, reader: undefined };
       let offset = 0;
       for (;;) {
         const r = parseRecord(buf, offset);
@@ -281,7 +285,7 @@ export class Spool {
   private async startSegment(seq: number): Promise<void> {
     const path = join(this.opts.dir, segmentName(seq));
     this.writer = await open(path, 'a');
-    this.active = { seq, path, size: 0, live: 0, inserted: [], closed: false, reader: undefined };
+    this.active = { seq, path, size: 0, live: 0, inserted: [], closed: false, dropping: false, reader: undefined };
     this.segments.set(seq, this.active);
   }
 
@@ -314,43 +318,75 @@ export class Spool {
     return buf;
   }
 
+  /**
+   * Runs a commit-log operation once the previous ones have finished.
+   * Compaction writes a snapshot of the in-memory state to a new file and
+   * renames it over the log: an entry appended meanwhile (another table's
+   * insert intent, say) would go to the replaced file and be lost — and a
+   * lost intent makes its `done` meaningless, so after a restart the records
+   * are inserted again under a new token, i.e. duplicated. Serializing also
+   * keeps each entry and its in-memory effect together as the snapshot sees them.
+   */
+  private logged<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.logChain.then(op);
+    this.logChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Records an insert about to run, so a crash mid-insert is redone with the same token. */
-  async beginInsert(intent: Intent): Promise<void> {
-    this.inFlightIntents.set(intent.token, intent);
-    await this.commits.intent(intent);
+  beginInsert(intent: Intent): Promise<void> {
+    return this.logged(async () => {
+      this.inFlightIntents.set(intent.token, intent);
+      await this.commits.intent(intent);
+    });
   }
 
   /** ClickHouse confirmed the insert: mark its records inserted and reclaim finished segments. */
   async completeInsert(token: string, records: readonly SpooledRecord[]): Promise<void> {
-    await this.commits.done(token);
-    this.inFlightIntents.delete(token);
-    for (const rec of records) {
-      if (rec.payload) {
-        this.cachedBytes -= rec.payloadBytes;
-        rec.payload = undefined;
+    const finished: Segment[] = [];
+    await this.logged(async () => {
+      await this.commits.done(token);
+      this.inFlightIntents.delete(token);
+      for (const rec of records) {
+        if (rec.payload) {
+          this.cachedBytes -= rec.payloadBytes;
+          rec.payload = undefined;
+        }
+        const seg = this.segments.get(rec.seg);
+        if (!seg) continue;
+        seg.live--;
+        seg.inserted.push(rec.offset);
+        if (seg.live === 0 && seg.closed) finished.push(seg);
       }
-      const seg = this.segments.get(rec.seg);
-      if (!seg) continue;
-      seg.live--;
-      seg.inserted.push(rec.offset);
-      if (seg.live === 0 && seg.closed) await this.dropSegment(seg);
-    }
+    });
+    for (const seg of finished) await this.dropSegment(seg);
     if (this.commits.size > COMMIT_LOG_COMPACT_BYTES) await this.compactCommitLog();
   }
 
+  /**
+   * Deletes a segment whose records are all inserted. The file goes first and
+   * the segment leaves `segments` after: a compaction in between still lists
+   * its inserted records, so a crash then cannot leave a file on disk whose
+   * records the commit log no longer marks inserted (they would be replayed).
+   */
   private async dropSegment(seg: Segment): Promise<void> {
-    this.segments.delete(seg.seq);
-    this.diskBytes -= seg.size;
+    if (seg.dropping) return;
+    seg.dropping = true;
     await closeReader(seg);
     await unlink(seg.path).catch(() => undefined);
+    this.segments.delete(seg.seq);
+    this.diskBytes -= seg.size;
   }
 
   private compactCommitLog(): Promise<void> {
-    this.compacting ??= (async () => {
+    this.compacting ??= this.logged(async () => {
       const inserted: RecordRef[] = [];
       for (const seg of this.segments.values()) for (const o of seg.inserted) inserted.push([seg.seq, o]);
       await this.commits.compact({ inserted, pending: [...this.inFlightIntents.values()] });
-    })().finally(() => (this.compacting = undefined));
+    }).finally(() => (this.compacting = undefined));
     return this.compacting;
   }
 
@@ -361,6 +397,7 @@ export class Spool {
     if (this.syncTimer) clearInterval(this.syncTimer);
     while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.compacting;
+    await this.logChain;
     if (this.writer) {
       await this.writer.datasync();
       await this.writer.close();
