@@ -55,16 +55,31 @@ function tally(stored: Map<string, StoredSpan>, acked: ReadonlySet<string>, mayB
 }
 
 describe('SIGKILL at a chosen point of an insert, then restart on the same data dir', () => {
+  const small = { requests: 30, spans: 50, padBytes: 0, days: 1, batch: { PPO_BATCH_MAX_ROWS: '200' } };
   const cases = [
     {
       name: 'after ClickHouse confirmed the INSERT, before the spool marked it done: the redo is deduplicated by its token',
-      env: { PPO_CHAOS_KILL_AFTER_INSERTS: '3' },
+      kill: { PPO_CHAOS_KILL_AFTER_INSERTS: '3' },
       at: 'after-insert',
+      ...small,
     },
     {
       name: 'after the insert intent was logged, before ClickHouse saw the INSERT: the redo lands once',
-      env: { PPO_CHAOS_KILL_BEFORE_INSERT: '3' },
+      kill: { PPO_CHAOS_KILL_BEFORE_INSERT: '3' },
       at: 'before-insert',
+      ...small,
+    },
+    {
+      // ~50 MB of TSV: several parsing chunks, and rows of three days (three
+      // partitions, so three blocks whose dedup ids all derive from the token).
+      name: 'after a ~50 MB INSERT spanning three daily partitions was confirmed: the redo is deduplicated as a whole',
+      kill: { PPO_CHAOS_KILL_AFTER_INSERTS: '2' },
+      at: 'after-insert',
+      requests: 120,
+      spans: 500,
+      padBytes: 600,
+      days: 3,
+      batch: {},
     },
   ] as const;
 
@@ -74,22 +89,27 @@ describe('SIGKILL at a chosen point of an insert, then restart on the same data 
       const dataDir = join(root, 'data');
       const holdFile = join(root, 'hold-inserts');
       // Inserts wait until every request is acknowledged, so the acked set is
-      // exactly what was sent and the kill hits a known insert.
+      // exactly what was sent and the kill hits a known insert (the first
+      // insert takes what was there when the drainer first woke, the next
+      // ones the rest in batches).
       await writeFile(holdFile, '');
       const env = {
-        ...c.env,
+        ...c.kill,
+        ...c.batch,
         PPO_CHAOS_HOLD_FILE: holdFile,
         PPO_BATCH_MIN_ROWS: '1',
-        PPO_BATCH_MAX_ROWS: '200',
         PPO_BATCH_MAX_DELAY_MS: '10',
       };
       const first = await startChaosPpo({ dataDir, env });
       const sender = grpcSender(first.ports.otlpGrpc);
       const acked = new Set<string>();
-      const requests = Array.from({ length: 30 }, (_, i) => buildRequest({ run: 1, index: i, spans: 50 }));
+      const now = Date.now();
+      const requests = Array.from({ length: c.requests }, (_, i) =>
+        buildRequest({ run: 1, index: i, spans: c.spans, padBytes: c.padBytes, atMs: now - (i % c.days) * 86_400_000 }),
+      );
       try {
-        for (let i = 0; i < requests.length; i += 5) {
-          const outcomes = await Promise.all(requests.slice(i, i + 5).map((r) => sender.send(r.body)));
+        for (let i = 0; i < requests.length; i += 10) {
+          const outcomes = await Promise.all(requests.slice(i, i + 10).map((r) => sender.send(r.body)));
           outcomes.forEach((o, k) => {
             expect(o, `request ${i + k}`).toEqual({ kind: 'ok', rejected: 0 });
             for (const id of (requests[i + k] as (typeof requests)[number]).spanIds) acked.add(id);
@@ -98,10 +118,10 @@ describe('SIGKILL at a chosen point of an insert, then restart on the same data 
       } finally {
         sender.close();
       }
-      expect(acked.size).toBe(1500);
+      expect(acked.size).toBe(c.requests * c.spans);
 
       await rm(holdFile);
-      const exit = await Promise.race([first.exited, sleep(30_000).then(() => undefined)]);
+      const exit = await Promise.race([first.exited, sleep(60_000).then(() => undefined)]);
       expect(exit, `PPO was not killed by the chaos hook:\n${first.tail()}`).toEqual({ code: null, signal: 'SIGKILL' });
       const kill = first.lines.find((l) => l['chaos'] === 'kill');
       expect(kill?.['at']).toBe(c.at);
@@ -110,7 +130,7 @@ describe('SIGKILL at a chosen point of an insert, then restart on the same data 
       try {
         // The killed insert is found in the commit log and redone first, with its token.
         expect(replayLine(second), second.tail()).toMatchObject({ interruptedInserts: 1 });
-        await waitForDrain(second, 30_000);
+        await waitForDrain(second, 60_000);
       } finally {
         expect(await second.stop()).toEqual({ code: 0, signal: null });
       }
@@ -121,7 +141,7 @@ describe('SIGKILL at a chosen point of an insert, then restart on the same data 
       expect(t.duplicated.length, `spans stored more than once, e.g. ${t.duplicated.slice(0, 5).join(', ')}`).toBe(0);
       expect(t.unexpected.length, `spans stored that were never sent, e.g. ${t.unexpected.slice(0, 5).join(', ')}`).toBe(0);
       expect(stored.size).toBe(acked.size);
-    }, 90_000);
+    }, 120_000);
   }
 });
 

@@ -18,8 +18,7 @@ const scope = { name: 'chaos', version: '1.0.0' };
 
 const hex = (n: number, chars: number): string => n.toString(16).padStart(chars, '0');
 
-function hrNow(offsetNs: number): HrTime {
-  const ms = Date.now();
+function hrAt(ms: number, offsetNs: number): HrTime {
   const ns = (ms % 1000) * 1e6 + offsetNs;
   return [Math.floor(ms / 1000) + Math.floor(ns / 1e9), ns % 1e9];
 }
@@ -31,10 +30,12 @@ export interface RequestOptions {
   spans: number;
   /** Bytes of filler in one attribute per span, to fill the spool faster. */
   padBytes?: number;
+  /** Start time of the spans (default now), e.g. days back to spread a batch over partitions. */
+  atMs?: number;
 }
 
 /** One ExportTraceServiceRequest: `spans` spans of one trace, span ids `<run><index><n>`. */
-export function buildRequest({ run, index, spans, padBytes = 0 }: RequestOptions): ChaosRequest {
+export function buildRequest({ run, index, spans, padBytes = 0, atMs = Date.now() }: RequestOptions): ChaosRequest {
   const traceId = hex(run, 8) + hex(index, 12) + hex(0xc4a05, 12);
   const pad = padBytes > 0 ? 'x'.repeat(padBytes) : undefined;
   const batch: ReadableSpan[] = [];
@@ -42,8 +43,8 @@ export function buildRequest({ run, index, spans, padBytes = 0 }: RequestOptions
   for (let n = 0; n < spans; n++) {
     const spanId = hex(run & 0xffff, 4) + hex(index, 8) + hex(n, 4);
     spanIds.push(spanId);
-    const start = hrNow(n * 1000);
-    const end = hrNow(n * 1000 + 500_000);
+    const start = hrAt(atMs, n * 1000);
+    const end = hrAt(atMs, n * 1000 + 500_000);
     batch.push({
       name: `chaos ${index}`,
       kind: SpanKind.INTERNAL,
