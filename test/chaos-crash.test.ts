@@ -174,7 +174,7 @@ describe('kill -9 at a random moment under sustained load from the OTel JS gRPC 
     const random = new Random(seed);
     const killAfterMs = 1500 + Math.floor(random.next() * 3000);
     const log = (msg: string): void => console.log(`[chaos-crash seed=${seed}] ${msg}`);
-    log(`kill -9 ${killAfterMs} ms into the load (rerun with CHAOS_SEED=${seed})`);
+    log(`kill -9 ${killAfterMs} ms after the first acknowledged export (rerun with CHAOS_SEED=${seed})`);
     const sdkErrors: unknown[] = [];
     setGlobalErrorHandler((err) => sdkErrors.push(err));
 
@@ -226,6 +226,8 @@ describe('kill -9 at a random moment under sustained load from the OTel JS gRPC 
     let second: ChaosPpo | undefined;
     let killedAt = 0;
     try {
+      // The random moment counts from the first acknowledged export, so a slow start cannot eat it.
+      await waitFor('a first acknowledged export', () => (exports.some((e) => e.ok) ? true : undefined), 30_000, 10);
       await sleep(killAfterMs);
       killedAt = Date.now();
       first.kill('SIGKILL');
