@@ -1,5 +1,16 @@
 export { absoluteNs } from './model/trace.ts';
 export type { SpanKindName, StatusCodeName, Trace, TraceSpan } from './model/trace.ts';
+export { criticalPath } from './models/critical-path/critical-path.ts';
+export type { CriticalPathSection } from './models/critical-path/critical-path.ts';
+export type { PathSpan } from './models/critical-path/span-tree.ts';
+export { spanSelfTime } from './models/critical-path/self-time.ts';
+export type { Interval } from './models/critical-path/self-time.ts';
+export { BottleneckRanker } from './models/bottlenecks/rank-bottlenecks.ts';
+export type { Bottleneck, BottleneckEvidence, BottleneckReport, PatternSummary, RankOptions } from './models/bottlenecks/rank-bottlenecks.ts';
+export { loadTrace, countEntryTraces, streamEntryTraces } from './queries/load-traces.ts';
+export type { AttributeSelection, EntryCount, EntrySelection, LoadOptions, StreamOptions } from './queries/load-traces.ts';
+export { analyzeBottlenecks, DEFAULT_MAX_TRACES } from './queries/analyze-bottlenecks.ts';
+export type { AnalyzeBottlenecksOptions, AnalyzeBottlenecksRequest, AnalyzeBottlenecksResult } from './queries/analyze-bottlenecks.ts';
 export { detectPatterns } from './models/patterns/detect-patterns.ts';
 export { normalizeStatement } from './models/patterns/normalize-statement.ts';
 export { countOutboundCalls } from './models/patterns/trace-calls.ts';
