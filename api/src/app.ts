@@ -6,6 +6,8 @@ import type { ApiDeps } from './deps.ts';
 import { openApiRouteDocs, openApiRoutes, type RouteDoc } from './openapi.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
+import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/analyze-bottlenecks.ts';
+import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
@@ -40,6 +42,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...performanceMetricsRouteDocs,
   ...traceSearchRouteDocs,
   ...traceRouteDocs,
+  ...criticalPathRouteDocs,
+  ...analyzeBottlenecksRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -63,6 +67,8 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   // `GET /traces` (search) and `GET /traces/{traceId}` share the prefix; each sub-app owns its paths.
   api.route('/traces', traceSearchRoutes(deps));
   api.route('/traces', traceRoutes(deps));
+  api.route('/traces', criticalPathRoutes(deps));
+  api.route('/analyze-bottlenecks', analyzeBottlenecksRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);
