@@ -68,6 +68,8 @@ export async function startPpoProcess(opts: PpoProcessOptions): Promise<PpoProce
       PPO_OTLP_HTTP_PORT: String(ports.http),
       PPO_API_PORT: String(ports.api),
       PPO_RETENTION_DAYS: '0',
+      // The benchmark counts rows after PPO exits: let shutdown drain the whole backlog.
+      PPO_SHUTDOWN_GRACE_MS: '600000',
       PPO_LOG_LEVEL: opts.logLevel,
       PPO_ROLES: 'collector,api',
     },

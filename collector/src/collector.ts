@@ -20,6 +20,8 @@ export interface CollectorOptions {
   maxRequestBytes: number;
   /** Request bytes decoded at once before receivers refuse (memory bound). */
   maxInFlightBytes: number;
+  /** How long stop() lets the backlog drain before leaving it in the spool. */
+  shutdownGraceMs: number;
   batch: { maxRows: number; maxBytes: number; minRows: number; maxDelayMs: number };
   spool: {
     dir: string;
@@ -144,7 +146,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       // Stop taking requests, give the backlog a moment to reach ClickHouse;
       // what does not make it stays in the spool for the next start.
       await Promise.all([grpcReceiver.stop(), httpReceiver.stop()]);
-      await drainer.close(5_000);
+      await drainer.close(opts.shutdownGraceMs);
       await spool.close();
     },
   };

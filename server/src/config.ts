@@ -23,6 +23,7 @@ const envSchema = z.object({
   PPO_BATCH_MIN_ROWS: positiveInt.default(20_000),
   PPO_BATCH_MAX_DELAY_MS: positiveInt.default(1_000),
   PPO_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  PPO_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   PPO_SPOOL_FSYNC: z.enum(['always', 'interval']).default('always'),
   PPO_SPOOL_FSYNC_INTERVAL_MS: positiveInt.default(1_000),
   PPO_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
@@ -53,6 +54,8 @@ export interface PpoConfig {
   batch: { maxRows: number; maxBytes: number; minRows: number; maxDelayMs: number };
   /** Request bytes decoded and spooled at once before receivers refuse. */
   queueMaxBytes: number;
+  /** On SIGTERM, how long the spool backlog may keep draining into ClickHouse; the rest waits for the next start. */
+  shutdownGraceMs: number;
   spool: { fsync: 'always' | 'interval'; fsyncIntervalMs: number; maxBytes: number; segmentBytes: number; cacheBytes: number };
   apiKeys: readonly string[];
   /** Browser origins allowed to call the API (CORS); `*` for any, none when empty. */
@@ -89,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDelayMs: e.PPO_BATCH_MAX_DELAY_MS,
     },
     queueMaxBytes: e.PPO_QUEUE_MAX_BYTES,
+    shutdownGraceMs: e.PPO_SHUTDOWN_GRACE_MS,
     spool: {
       fsync: e.PPO_SPOOL_FSYNC,
       fsyncIntervalMs: e.PPO_SPOOL_FSYNC_INTERVAL_MS,

@@ -80,6 +80,7 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
         httpPort: config.ports.otlpHttp,
         maxRequestBytes: config.maxRequestBytes,
         maxInFlightBytes: config.queueMaxBytes,
+        shutdownGraceMs: config.shutdownGraceMs,
         batch: config.batch,
         spool: { dir: spoolDir(dataDir), ...config.spool },
         ...(hooks.beforeInsert ? { beforeInsert: hooks.beforeInsert } : {}),

@@ -122,7 +122,8 @@ export class SpoolDrainer {
   }
 
   private schedule(table: OtelTable, q: TableQueue): void {
-    if (q.inFlight) return;
+    // Past the shutdown grace period no new batch starts; the rest stays in the spool.
+    if (q.inFlight || this.stopping.signal.aborted) return;
     if (q.redo.length > 0) {
       void this.run(table, q, q.redo.shift() as Batch);
       return;

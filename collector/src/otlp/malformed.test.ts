@@ -310,6 +310,17 @@ describe('malformed JSON requests', () => {
     expect(decodeError('traces', spanWith({ kind: 'SERVER' }), 'json')).toBe('resourceSpans[0].scopeSpans[0].spans[0].kind: unknown enum value "SERVER"');
   });
 
+  it('quotes a bad value cut short, so a huge one does not come back whole', () => {
+    // Found by test/fuzz-receivers.test.ts: a 70,000-character timestamp came back in a 70 KB 400 body.
+    const spanWith = (extra: object) => json({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: T, spanId: S, ...extra }] }] }] });
+    const huge = 'x'.repeat(5_000_000);
+    expect(decodeError('traces', spanWith({ startTimeUnixNano: huge }), 'json')).toBe(
+      `resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: expected uint64, got "${'x'.repeat(63)}… (5000002 characters)`,
+    );
+    expect(decodeError('traces', spanWith({ kind: huge }), 'json').length).toBeLessThan(200);
+    expect(decodeError('traces', spanWith({ attributes: [{ key: 'k', value: { doubleValue: [huge] } }] }), 'json').length).toBeLessThan(200);
+  });
+
   it('accepts snake_case keys, enum names, numbers for int64 and ignores unknown fields', () => {
     const body = json({
       resource_spans: [{

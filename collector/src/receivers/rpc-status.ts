@@ -40,7 +40,12 @@ function retryInfo(retryAfterMs: number): Buffer {
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
 
-/** Serialized google.rpc.Status; with `retryAfterMs`, a RetryInfo detail the OTel exporters honour. */
+/**
+ * Serialized google.rpc.Status; with `retryAfterMs`, a RetryInfo detail. The
+ * OTel Collector and the Go/Java/Python SDKs retry UNAVAILABLE after that
+ * delay; the JS gRPC exporter (0.219) treats every gRPC error as final, so JS
+ * senders that must ride out back-pressure should use OTLP/HTTP (503 + Retry-After).
+ */
 export function encodeRpcStatus(code: number, message: string, retryAfterMs?: number): Buffer {
   const parts = [varintField(1, code), lenField(2, Buffer.from(message, 'utf8'))];
   if (retryAfterMs !== undefined) {

@@ -111,10 +111,19 @@ export class Spool {
   /** Commit-log operations run one at a time, in call order (see `logged`). */
   private logChain: Promise<void> = Promise.resolve();
 
+  /**
+   * Disk is reclaimed a whole segment at a time, so segments are kept at most
+   * an eighth of the spool: dead bytes in the active segment can then never
+   * make the spool refuse while most of its space is free.
+   */
+  private readonly segmentBytes: number;
+
   private constructor(
     private readonly opts: SpoolOptions,
     private readonly commits: CommitLog,
-  ) {}
+  ) {
+    this.segmentBytes = Math.min(opts.segmentBytes, Math.max(4096, Math.floor(opts.maxBytes / 8)));
+  }
 
   /** Opens (or creates) the spool; returns the records still to insert and the interrupted inserts to redo. */
   static async open(opts: SpoolOptions): Promise<{ spool: Spool; replay: SpooledRecord[]; redo: { intent: Intent; records: SpooledRecord[] }[] }> {
@@ -221,9 +230,17 @@ export class Spool {
     try {
       while (this.queue.length > 0) {
         // One group: everything queued that fits in the active segment.
-        if (this.active.size > 0 && (this.reclaimingBytes > 0 || this.active.size + (this.queue[0] as PendingAppend).bytes > this.opts.segmentBytes)) {
+        if (this.active.size > 0 && (this.reclaimingBytes > 0 || this.active.size + (this.queue[0] as PendingAppend).bytes > this.segmentBytes)) {
           try {
             await this.rotate();
+          } catch (err) {
+            // Without a writable segment nothing queued can be made durable: refuse it all (retryable).
+            const e = new Error(`spool segment rotation failed: ${(err as Error).message}`, { cause: err });
+            for (const req of this.queue.splice(0)) {
+              this.queuedBytes -= req.bytes;
+              req.reject(e);
+            }
+            return;
           } finally {
             this.reclaimingBytes = 0;
           }
@@ -232,7 +249,7 @@ export class Spool {
         let groupBytes = 0;
         while (this.queue.length > 0) {
           const next = this.queue[0] as PendingAppend;
-          if (group.length > 0 && this.active.size + groupBytes + next.bytes > this.opts.segmentBytes) break;
+          if (group.length > 0 && this.active.size + groupBytes + next.bytes > this.segmentBytes) break;
           group.push(next);
           groupBytes += next.bytes;
           this.queue.shift();
