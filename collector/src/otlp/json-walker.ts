@@ -26,6 +26,19 @@ export function field(o: JsonObject, camel: string, snake: string): unknown {
   return v === undefined || v === null ? o[snake] : v;
 }
 
+const MAX_SHOWN = 64;
+
+/**
+ * A rejected value as error messages quote it: JSON, cut short. Messages go
+ * back to the sender and into logs, so a multi-megabyte bad value must not
+ * come back whole.
+ */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  if (text.length <= MAX_SHOWN) return text;
+  return `${text.slice(0, MAX_SHOWN)}… (${text.length} characters)`;
+}
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -101,7 +114,7 @@ export class JsonWalker {
     if (v === undefined || v === null) return 0;
     const n = typeof v === 'string' && DIGITS.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-      throw this.fail(key, `expected uint32, got ${JSON.stringify(v)}`);
+      throw this.fail(key, `expected uint32, got ${shown(v)}`);
     }
     return n;
   }
@@ -110,7 +123,7 @@ export class JsonWalker {
     if (v === undefined || v === null) return 0;
     const n = typeof v === 'string' && SIGNED_DIGITS.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) {
-      throw this.fail(key, `expected int32, got ${JSON.stringify(v)}`);
+      throw this.fail(key, `expected int32, got ${shown(v)}`);
     }
     return n | 0;
   }
@@ -119,7 +132,7 @@ export class JsonWalker {
   enumValue(v: unknown, key: string, names: Readonly<Record<string, number>>): number {
     if (typeof v === 'string' && !SIGNED_DIGITS.test(v)) {
       const n = names[v];
-      if (n === undefined) throw this.fail(key, `unknown enum value ${JSON.stringify(v)}`);
+      if (n === undefined) throw this.fail(key, `unknown enum value ${shown(v)}`);
       return n;
     }
     return this.int32(v, key);
@@ -139,7 +152,7 @@ export class JsonWalker {
       const b = BigInt(v);
       if (b <= UINT64_MAX) return b.toString();
     }
-    throw this.fail(key, `expected uint64, got ${JSON.stringify(v)}`);
+    throw this.fail(key, `expected uint64, got ${shown(v)}`);
   }
 
   /** int64/sfixed64 as canonical decimal text ('0' when absent). */
@@ -153,7 +166,7 @@ export class JsonWalker {
       const b = BigInt(v);
       if (b >= INT64_MIN && b <= INT64_MAX) return b.toString();
     }
-    throw this.fail(key, `expected int64, got ${JSON.stringify(v)}`);
+    throw this.fail(key, `expected int64, got ${shown(v)}`);
   }
 
   /** A double: a number, or one of the proto3 JSON strings (including numeric text). */
@@ -167,7 +180,7 @@ export class JsonWalker {
       const n = Number(v);
       if (v.trim() !== '' && !Number.isNaN(n)) return n;
     }
-    throw this.fail(key, `expected number, got ${JSON.stringify(v)}`);
+    throw this.fail(key, `expected number, got ${shown(v)}`);
   }
 
   /**
