@@ -28,6 +28,7 @@ const ALL_FILES = [
   '0004_otel_metrics.sql',
   '0005_insert_deduplication.sql',
   '0006_ppo_red_rollups.sql',
+  '0007_otel_traces_scope_attributes.sql',
 ];
 
 describe('migrate against embedded chDB', () => {
@@ -78,6 +79,8 @@ describe('migrate against embedded chDB', () => {
       ResourceAttributes: 'Map(LowCardinality(String), String)',
       ScopeName: 'String',
       ScopeVersion: 'String',
+      // PPO's one addition (migration 0007), right after the contrib scope columns.
+      ScopeAttributes: 'Map(LowCardinality(String), String)',
       SpanAttributes: 'Map(LowCardinality(String), String)',
       Duration: 'UInt64',
       StatusCode: 'LowCardinality(String)',
@@ -92,7 +95,7 @@ describe('migrate against embedded chDB', () => {
     });
     // The ALIAS columns are computed on read, never written by an exporter.
     expect(cols.filter((c) => c.default_type === 'ALIAS').map((c) => c.name)).toEqual(['ResourceAttributeItems', 'SpanAttributeItems']);
-    expect(cols.filter((c) => c.default_type === '')).toHaveLength(22);
+    expect(cols.filter((c) => c.default_type === '')).toHaveLength(23);
   });
 
   it('keeps the contrib shapes of the logs and metrics tables', async () => {

@@ -28,8 +28,7 @@ export interface TraceSummaryRow {
 /**
  * Where a tag may live on a span, as Jaeger's search looks: span attributes,
  * resource attributes (Jaeger "process tags"), event attributes (Jaeger
- * "logs") and link attributes. Scope attributes are not in the contrib
- * otel_traces schema (the exporter drops them), so they cannot be searched.
+ * "logs"), link attributes and scope attributes (a PPO column, migration 0007).
  * mapContains keeps `k=` (an empty value) from matching spans without `k`.
  * Keys and values are bound parameters `{kN:String}`/`{vN:String}`, never SQL text.
  */
@@ -40,6 +39,7 @@ function tagCondition(i: number): string {
   return `(${[
     inMap('SpanAttributes'),
     inMap('ResourceAttributes'),
+    inMap('ScopeAttributes'),
     `arrayExists(a -> mapContains(a, ${k}) AND a[${k}] = ${v}, Events.Attributes)`,
     `arrayExists(a -> mapContains(a, ${k}) AND a[${k}] = ${v}, Links.Attributes)`,
     // Span fields Jaeger and the OTel→Jaeger translation expose as tags.

@@ -38,6 +38,7 @@ describe('trace.json', () => {
       ResourceAttributes: RESOURCE,
       ScopeName: 'my.library',
       ScopeVersion: '1.0.0',
+      ScopeAttributes: "{'my.scope.attribute':'some scope attribute'}",
       SpanAttributes: "{'my.span.attr':'some value'}",
       Duration: '1000000000',
       StatusCode: 'Unset',

@@ -40,7 +40,7 @@ export function decodeTracesJson(body: string, limits?: DecodeLimits): DecodeRes
   const rejections = new Rejections('spans');
   let accepted = 0;
   walkEnvelopeJson(w, parseJson(body), NAMES, (w, items, resource, scope) => {
-    const scopeColumns = spanScopeColumns(resource.serviceName, resource.attributes, scope.name, scope.version);
+    const scopeColumns = spanScopeColumns(resource.serviceName, resource.attributes, scope.name, scope.version, scope.attributes);
     const inherited = resource.problem !== '' ? resource.problem : scope.problem;
     for (let i = 0; i < items.length; i++) {
       const span = w.element(items[i], 'spans', i);

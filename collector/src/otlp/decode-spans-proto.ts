@@ -30,7 +30,7 @@ export function decodeTracesProto(buf: Uint8Array, limits?: DecodeLimits): Decod
   const rejections = new Rejections('spans');
   let accepted = 0;
   walkEnvelope(r, NAMES, (r, end, resource, scope) => {
-    const scopeColumns = spanScopeColumns(resource.serviceName, resource.attributes, scope.name, scope.version);
+    const scopeColumns = spanScopeColumns(resource.serviceName, resource.attributes, scope.name, scope.version, scope.attributes);
     const inherited = resource.problem !== '' ? resource.problem : scope.problem;
     let i = 0;
     while (r.pos < end) {

@@ -20,6 +20,8 @@ const TRACES = [
   'ResourceAttributes',
   'ScopeName',
   'ScopeVersion',
+  // PPO extension: the contrib exporter drops scope attributes; search needs them (migration 0007).
+  'ScopeAttributes',
   'SpanAttributes',
   'Duration',
   'StatusCode',

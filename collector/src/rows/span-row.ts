@@ -8,8 +8,8 @@ import { tsvString } from './tsv.ts';
  */
 
 /** ServiceName, ResourceAttributes, ScopeName, ScopeVersion: computed once per scope. */
-export function spanScopeColumns(serviceName: string, resourceAttributes: string, scopeName: string, scopeVersion: string): string {
-  return tsvString(serviceName) + '\t' + resourceAttributes + '\t' + tsvString(scopeName) + '\t' + tsvString(scopeVersion);
+export function spanScopeColumns(serviceName: string, resourceAttributes: string, scopeName: string, scopeVersion: string, scopeAttributes: string): string {
+  return tsvString(serviceName) + '\t' + resourceAttributes + '\t' + tsvString(scopeName) + '\t' + tsvString(scopeVersion) + '\t' + scopeAttributes;
 }
 
 export function spanRow(
