@@ -31,9 +31,11 @@ const MAX_SHOWN = 64;
 /**
  * A rejected value as error messages quote it: JSON, cut short. Messages go
  * back to the sender and into logs, so a multi-megabyte bad value must not
- * come back whole.
+ * come back whole. Arrays and objects are only named: stringifying one nested
+ * 100,000 levels deep (a 200 KB request) overflows the stack.
  */
 function shown(v: unknown): string {
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
   const text = JSON.stringify(v) ?? String(v);
   if (text.length <= MAX_SHOWN) return text;
   return `${text.slice(0, MAX_SHOWN)}… (${text.length} characters)`;

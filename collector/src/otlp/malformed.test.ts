@@ -321,6 +321,18 @@ describe('malformed JSON requests', () => {
     expect(decodeError('traces', spanWith({ attributes: [{ key: 'k', value: { doubleValue: [huge] } }] }), 'json').length).toBeLessThan(200);
   });
 
+  it('names a deeply nested array where a scalar belongs instead of overflowing the stack quoting it', () => {
+    // Found by test/hostile-input.test.ts: 100,000 levels of [] as a timestamp made the error message
+    // itself throw a RangeError, which the receivers answered with 500.
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    for (const [key, problem] of [['startTimeUnixNano', 'expected uint64'], ['kind', 'expected int32'], ['flags', 'expected uint32']]) {
+      const body = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"${key}":${deep}}]}]}]}`);
+      expect(decodeError('traces', body, 'json')).toBe(`resourceSpans[0].scopeSpans[0].spans[0].${key}: ${problem}, got an array`);
+    }
+    const withFlags = json({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: T, spanId: S, flags: { a: 1 } }] }] }] });
+    expect(decodeError('traces', withFlags, 'json')).toMatch(/flags: expected uint32, got an object$/);
+  });
+
   it('accepts snake_case keys, enum names, numbers for int64 and ignores unknown fields', () => {
     const body = json({
       resource_spans: [{
