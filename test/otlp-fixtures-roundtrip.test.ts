@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGet, postOtlp, type HttpReply, type Signal } from './helpers/http.ts';
 import { queryRows, waitForRows } from './helpers/sql.ts';
 import { startTestPpo, type TestPpo } from './helpers/start-ppo.ts';
+import { sharedPath } from './helpers/shared-dir.ts';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = sharedPath('fixtures');
 const OTLP_JSON = join(FIXTURES, 'otlp-json');
 const JAEGER_TRACES = join(FIXTURES, 'jaeger-integration', 'traces');
 

@@ -14,8 +14,9 @@ import { openStorage, type Storage } from '@ppo/storage';
 // Test-only row builder of the analyzer's queries, reached by path.
 import { spanTsvRow } from '../../../analyzer/src/queries/testing/span-tsv.ts';
 import { createApp } from '../app.ts';
+import { sharedPath } from '../../../test/helpers/shared-dir.ts';
 
-const FIXTURES = '/work/shared/fixtures/critical-path';
+const FIXTURES = sharedPath('fixtures/critical-path');
 const BASE_NS = 1_767_225_600_000_000_000n + 123_456n; // 2026-01-01T00:00:00Z + sub-ms digits
 
 interface FixtureSpan {

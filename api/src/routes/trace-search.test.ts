@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
 import { parseTags } from './trace-search.ts';
+import { sharedPath } from '../../../test/helpers/shared-dir.ts';
 
-const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/jaeger-integration');
+const FIXTURES = sharedPath('fixtures/jaeger-integration');
 
 interface JaegerQuery {
   ServiceName: string;

@@ -9,6 +9,7 @@ import type { DecodeResult, OtelTable } from '../rows/table-batch.ts';
 import { decodeRequest } from './decode.ts';
 import { otlpJsonToProto } from './testing/otlp-json-to-proto.ts';
 import { encodeSpans, sdkLogsRequest, sdkMetricsRequest, sdkSpans } from './testing/sdk-requests.ts';
+import { sharedPath } from '../../../test/helpers/shared-dir.ts';
 
 /**
  * The decoders' TSV against the real tables: the migrations' DDL on embedded
@@ -39,7 +40,7 @@ async function insert(result: DecodeResult): Promise<void> {
   }
 }
 
-const OTLP = '/work/shared/fixtures/otlp-json';
+const OTLP = sharedPath('fixtures/otlp-json');
 const fixtureJson = (name: string) => readFileSync(join(OTLP, name));
 
 /** The ClickHouse type each decoder writes a column as; `DESCRIBE` must agree. */
@@ -163,7 +164,7 @@ describe('every row of real SDK requests and the Jaeger fixtures inserts', () =>
   });
 
   it('Jaeger storage-integration traces, spans before 2001 included', async () => {
-    const dir = '/work/shared/fixtures/jaeger-integration/traces';
+    const dir = sharedPath('fixtures/jaeger-integration/traces');
     let expected = 0;
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const r = decodeRequest('traces', 'json', readFileSync(join(dir, f)));

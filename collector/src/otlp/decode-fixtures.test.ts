@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArray, parseMap, rowsOf, unescapeTsv } from '../rows/testing/tsv-read.ts';
 import { decodeBoth } from './testing/decode-both.ts';
+import { sharedPath } from '../../../test/helpers/shared-dir.ts';
 
 /**
  * Every field of the opentelemetry-proto example requests, decoded from JSON
@@ -10,7 +11,7 @@ import { decodeBoth } from './testing/decode-both.ts';
  * in its encoding.
  */
 
-const DIR = '/work/shared/fixtures/otlp-json';
+const DIR = sharedPath('fixtures/otlp-json');
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(DIR, name), 'utf8'));
 
 const RESOURCE = "{'service.name':'my.service'}";

@@ -6,6 +6,7 @@ import { rowsOf } from '../rows/testing/tsv-read.ts';
 import { decodeRequest } from './decode.ts';
 import { decodeBoth, tableTexts } from './testing/decode-both.ts';
 import { encodeSpans, sdkLogsRequest, sdkMetricsRequest, sdkSpans, type EncodedRequest } from './testing/sdk-requests.ts';
+import { sharedPath } from '../../../test/helpers/shared-dir.ts';
 
 /**
  * Requests made by the real OpenTelemetry JS SDK and its own OTLP
@@ -62,7 +63,7 @@ describe('OTel JS SDK requests: protobuf and JSON give identical rows', () => {
 });
 
 describe('Jaeger storage-integration traces', () => {
-  const dir = '/work/shared/fixtures/jaeger-integration/traces';
+  const dir = sharedPath('fixtures/jaeger-integration/traces');
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
   it('has the fixtures', () => {

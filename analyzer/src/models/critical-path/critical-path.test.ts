@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { SpanKindName } from '../../model/trace.ts';
 import { criticalPath } from './critical-path.ts';
 import type { PathSpan } from './span-tree.ts';
+import { sharedPath } from '../../../../test/helpers/shared-dir.ts';
 
-const DIR = '/work/shared/fixtures/critical-path';
+const DIR = sharedPath('fixtures/critical-path');
 
 interface FixtureSpan {
   spanID: string;

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { spanSelfTime } from './self-time.ts';
+import { sharedPath } from '../../../../test/helpers/shared-dir.ts';
 
 interface Timed {
   startTime: number;
   duration: number;
 }
 
-const fixture = JSON.parse(readFileSync('/work/shared/fixtures/critical-path/self-time.json', 'utf8')) as {
+const fixture = JSON.parse(readFileSync(sharedPath('fixtures/critical-path/self-time.json'), 'utf8')) as {
   cases: { name: string; span: Timed; children: Timed[]; expectedSelfTime: number }[];
 };
 

@@ -5,6 +5,12 @@
  * the rest is fixed, empty or default.
  */
 
+import { TABLE_COLUMNS } from '@ppo/collector';
+// The collector's own TSV escaping, reached by path: this is a test helper, not package surface.
+import { MapLiteral, tsvString } from '../../../../collector/src/rows/tsv.ts';
+
+const COLUMNS = TABLE_COLUMNS.otel_traces;
+
 export interface SpanRowInput {
   /** Unix ns, 19 digits (ClickHouse reads a 19-digit integer as DateTime64(9) ticks). */
   readonly startNs: bigint;
@@ -20,40 +26,28 @@ export interface SpanRowInput {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
-// Inside a Map literal values are single-quoted; tab/newline must not reach the TSV raw.
-function quote(s: string): string {
-  return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\t/g, '\\t').replace(/\n/g, '\\n') + "'";
-}
-
-function field(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
-}
-
 export function mapLiteral(attrs: Readonly<Record<string, string>> | undefined): string {
-  if (attrs === undefined) return '{}';
-  const parts: string[] = [];
-  for (const k in attrs) parts.push(quote(k) + ':' + quote(attrs[k] as string));
-  return '{' + parts.join(',') + '}';
+  const m = new MapLiteral();
+  for (const k in attrs ?? {}) m.add(k, (attrs as Record<string, string>)[k] as string);
+  return m.toString();
 }
 
-/** One TSV line (with its newline). */
+/** One TSV line (with its newline), fields placed by column name so it follows TABLE_COLUMNS. */
 export function spanTsvRow(s: SpanRowInput): string {
-  return (
-    s.startNs.toString() + '\t' +
-    s.traceId + '\t' +
-    s.spanId + '\t' +
-    (s.parentSpanId ?? '') + '\t' +
-    '\t' + // TraceState
-    field(s.name) + '\t' +
-    (s.kind ?? 'Internal') + '\t' +
-    field(s.service) + '\t' +
-    "{'service.name':" + quote(s.service) + '}\t' +
-    'ppo-test\t' +
-    '1.0.0\t' +
-    mapLiteral(s.attributes) + '\t' +
-    s.durationNs.toString() + '\t' +
-    (s.status ?? 'Unset') + '\t' +
-    '\t' + // StatusMessage
-    '[]\t[]\t[]\t[]\t[]\t[]\t[]\n'
-  );
+  const values: Record<string, string> = {
+    Timestamp: s.startNs.toString(),
+    TraceId: s.traceId,
+    SpanId: s.spanId,
+    ParentSpanId: s.parentSpanId ?? '',
+    SpanName: tsvString(s.name),
+    SpanKind: s.kind ?? 'Internal',
+    ServiceName: tsvString(s.service),
+    ResourceAttributes: mapLiteral({ 'service.name': s.service }),
+    ScopeName: 'ppo-test',
+    ScopeVersion: '1.0.0',
+    SpanAttributes: mapLiteral(s.attributes),
+    Duration: s.durationNs.toString(),
+    StatusCode: s.status ?? 'Unset',
+  };
+  return COLUMNS.map((c) => values[c] ?? (c.includes('.') ? '[]' : c.endsWith('Attributes') ? '{}' : '')).join('\t') + '\n';
 }
