@@ -23,6 +23,7 @@ import { PoolCatalog, tallyStored } from './lib/overload-verify.ts';
 import { startPpoProcess } from './lib/ppo-process.ts';
 import { readMachineBusySeconds, RssSampler } from './lib/proc-stats.ts';
 import { RequestPool } from './lib/request-pool.ts';
+import { numberOption } from './lib/cli-args.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -64,15 +65,7 @@ if (args.help) {
   process.exit(0);
 }
 
-function num(name: keyof typeof args, min: number): number {
-  const raw = args[name];
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < min) {
-    console.error(`--${name} must be a number >= ${min}, got ${String(raw)}`);
-    process.exit(2);
-  }
-  return v;
-}
+const num = (name: string, min: number): number => numberOption(args, name, min);
 
 const opts = {
   seconds: num('seconds', 1),

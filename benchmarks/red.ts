@@ -15,6 +15,7 @@ import { createApp } from '@ppo/api';
 import { migrate } from '@ppo/clickhouse-migrations';
 import { openStorage } from '@ppo/storage';
 import { Random } from './lib/random.ts';
+import { numberOption } from './lib/cli-args.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,14 +42,7 @@ if (args.help) {
   process.exit(0);
 }
 
-function num(name: 'services' | 'hours' | 'rpm' | 'queries' | 'warmup' | 'seed', min: number): number {
-  const v = Number(args[name]);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`--${name} must be a whole number >= ${min}, got ${args[name]}`);
-    process.exit(2);
-  }
-  return v;
-}
+const num = (name: string, min: number): number => numberOption(args, name, min, { integer: true });
 
 const opts = {
   services: num('services', 1),
