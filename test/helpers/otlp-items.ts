@@ -17,21 +17,18 @@ function lenChildren(f: WireField, what: string): WireField[] {
   return parseMessage(f.bytes);
 }
 
-/** Data points of one Metric; the data oneof follows protobuf rules (last member wins, a repeated member merges). */
+/**
+ * Data points of one Metric. The data oneof follows what OTLP receivers'
+ * generated code does: every member on the wire must parse, the last one
+ * replaces the others (a repeated member replaces too, it does not merge).
+ */
 function metricPoints(metric: WireField[]): number {
-  let kind = 0;
-  let points = 0;
+  let points: number | undefined;
   for (const f of metric) {
     if (!METRIC_DATA_FIELDS.has(f.no)) continue;
-    const data = lenChildren(f, 'metric data');
-    const n = data.filter((d) => d.no === 1).length;
-    if (f.no === kind) points += n;
-    else {
-      kind = f.no;
-      points = n;
-    }
+    points = lenChildren(f, 'metric data').filter((d) => d.no === 1).length;
   }
-  return kind === 0 ? 1 : points;
+  return points ?? 1;
 }
 
 export function countProtoItems(signal: Signal, body: Uint8Array): number {

@@ -22,6 +22,8 @@ export interface WireField {
   lengthOverride?: bigint;
   /** Encode this raw tag instead of (no << 3 | wire). */
   tagOverride?: bigint;
+  /** Something under `children` changed: re-encode them instead of reusing `bytes`. */
+  edited?: boolean;
 }
 
 export class WireError extends Error {}
@@ -51,8 +53,12 @@ class Cursor {
 
 const MAX_GUESS_DEPTH = 64;
 
-/** Parses a whole message; throws WireError on anything a strict parser would refuse. */
-export function parseMessage(buf: Uint8Array, depth = 0): WireField[] {
+/**
+ * Parses a whole message; throws WireError on anything a strict parser would
+ * refuse. With `guess`, LEN payloads that parse as messages get `children`
+ * (for editing; costly), otherwise the tree is one level deep.
+ */
+export function parseMessage(buf: Uint8Array, guess = false, depth = 0): WireField[] {
   const c = new Cursor(buf, buf.length);
   const fields: WireField[] = [];
   while (c.pos < c.end) {
@@ -74,7 +80,7 @@ export function parseMessage(buf: Uint8Array, depth = 0): WireField[] {
         const len = c.varint();
         if (len > BigInt(c.end - c.pos)) throw new WireError(`length ${len} exceeds remaining ${c.end - c.pos}`);
         const bytes = c.take(Number(len));
-        fields.push({ no, wire, varint: 0n, bytes, children: depth < MAX_GUESS_DEPTH ? tryParse(bytes, depth + 1) : undefined });
+        fields.push({ no, wire, varint: 0n, bytes, children: guess && depth < MAX_GUESS_DEPTH ? tryParse(bytes, depth + 1) : undefined });
         break;
       }
       default:
@@ -87,7 +93,7 @@ export function parseMessage(buf: Uint8Array, depth = 0): WireField[] {
 function tryParse(bytes: Uint8Array, depth: number): WireField[] | undefined {
   if (bytes.length === 0) return undefined;
   try {
-    return parseMessage(bytes, depth);
+    return parseMessage(bytes, true, depth);
   } catch (err) {
     if (err instanceof WireError) return undefined;
     throw err;
@@ -105,7 +111,7 @@ export function varintBytes(v: bigint): number[] {
   return out;
 }
 
-/** Re-encodes a (possibly edited) tree; LEN fields with children are re-encoded from them. */
+/** Re-encodes a (possibly edited) tree; LEN fields marked `edited` are re-encoded from their children. */
 export function encodeMessage(fields: readonly WireField[]): Buffer {
   const parts: Uint8Array[] = [];
   for (const f of fields) {
@@ -115,7 +121,7 @@ export function encodeMessage(fields: readonly WireField[]): Buffer {
         parts.push(Uint8Array.from(varintBytes(f.varint)));
         break;
       case WIRE_LEN: {
-        const payload = f.children ? encodeMessage(f.children) : f.bytes;
+        const payload = payloadOf(f);
         parts.push(Uint8Array.from(varintBytes(f.lengthOverride ?? BigInt(payload.length))), payload);
         break;
       }
@@ -124,6 +130,11 @@ export function encodeMessage(fields: readonly WireField[]): Buffer {
     }
   }
   return Buffer.concat(parts);
+}
+
+/** The payload a LEN field encodes to. */
+export function payloadOf(f: WireField): Uint8Array {
+  return f.children && f.edited ? encodeMessage(f.children) : f.bytes;
 }
 
 export function lenField(no: number, payload: Uint8Array): WireField {
