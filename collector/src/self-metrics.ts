@@ -53,5 +53,9 @@ export function renderSelfMetrics({ ingest, spool, drainer, inserts }: SelfMetri
   lines.push('# HELP ppo_insert_duration_seconds Latency of successful INSERTs.', '# TYPE ppo_insert_duration_seconds histogram');
   for (const [suffix, v] of buckets) lines.push(`ppo_insert_duration_seconds${suffix} ${v}`);
   lines.push(`ppo_insert_duration_seconds_bucket{le="+Inf"} ${h.count}`, `ppo_insert_duration_seconds_sum ${h.sum}`, `ppo_insert_duration_seconds_count ${h.count}`);
+  const mem = process.memoryUsage();
+  family('process_resident_memory_bytes', 'gauge', 'Resident memory of the PPO process (V8 heap, buffers and the embedded ClickHouse).', [['', mem.rss]]);
+  family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]]);
+  family('nodejs_external_memory_bytes', 'gauge', 'Memory of Buffers and other objects outside the V8 heap.', [['', mem.external + mem.arrayBuffers]]);
   return lines.join('\n') + '\n';
 }
