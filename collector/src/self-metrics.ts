@@ -56,6 +56,6 @@ export function renderSelfMetrics({ ingest, spool, drainer, inserts }: SelfMetri
   const mem = process.memoryUsage();
   family('process_resident_memory_bytes', 'gauge', 'Resident memory of the PPO process (V8 heap, buffers and the embedded ClickHouse).', [['', mem.rss]]);
   family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]]);
-  family('nodejs_external_memory_bytes', 'gauge', 'Memory of Buffers and other objects outside the V8 heap.', [['', mem.external + mem.arrayBuffers]]);
+  family('nodejs_external_memory_bytes', 'gauge', 'Memory of Buffers and other objects outside the V8 heap.', [['', mem.external]]);
   return lines.join('\n') + '\n';
 }
