@@ -125,6 +125,17 @@ describe('malformed protobuf envelopes', () => {
     );
   });
 
+  it('rejects tags longer than 32 bits instead of aliasing them to a known field', () => {
+    // Found by test/fuzz-receivers.test.ts: the low 32 bits of tag 2^32 + 10 are field 1 (resource_spans), LEN,
+    // so the bytes of an invalid field number were decoded as spans.
+    const resourceSpans = lenField(2, lenField(2, validSpanFields()));
+    const body = Buffer.concat([varint(2 ** 32 + 10), varint(resourceSpans.length), resourceSpans]);
+    expect(decodeError('traces', body)).toBe('request: tag at offset 0 is longer than 32 bits');
+    // The largest field number, 2^29 - 1, still fits: an unknown field, skipped.
+    const maxField = Buffer.concat([tag(2 ** 29 - 1, 0), varint(1)]);
+    expect(decodeRequest('traces', 'proto', Buffer.concat([maxField, traceRequestWithSpan(validSpanFields())]))).toMatchObject({ accepted: 1 });
+  });
+
   it('rejects misaligned packed fixed64 and double fields', () => {
     const point = (field: Buffer) =>
       lenField(1, lenField(2, lenField(2, Buffer.concat([lenField(1, Buffer.from('h')), lenField(9, lenField(1, field))]))));

@@ -65,7 +65,11 @@ export class ProtoReader {
   /** Reads a tag, records its field number, returns its wire type. */
   tag(end: number): number {
     this.field = 0;
+    const start = this.pos;
     const t = this.varint32(end);
+    // Tags are 32 bits (field numbers end at 2^29 - 1); taking the low 32 bits
+    // of a longer one would alias it to some other, possibly known, field.
+    if (this.hi !== 0 && this.pos - start > 1) throw this.fail(`tag at offset ${start} is longer than 32 bits`);
     const f = t >>> 3;
     if (f === 0) throw this.fail(`invalid field number 0 at offset ${this.pos}`);
     this.field = f;
