@@ -51,14 +51,14 @@ export interface PpoProcess {
 const PINO_WARN = 40;
 
 /**
- * Starts `node --import tsx ppo.ts` as its own process with its own data dir
+ * Starts PPO as `npm start` does (thread-pool preload, tsx, ppo.ts) as its own process with its own data dir
  * and free ports, and waits until GET /api/ppo/health answers 200. PPO's JSON
  * log is parsed: `inserted batch` debug lines are collected (batch sizes and
  * insert latencies), warnings and errors are passed to `onLogLine`.
  */
 export async function startPpoProcess(opts: PpoProcessOptions): Promise<PpoProcess> {
   const ports = { grpc: await freePort(), http: await freePort(), api: await freePort() };
-  const child: ChildProcess = spawn(process.execPath, [...opts.nodeFlags, '--import', 'tsx', 'ppo.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...opts.nodeFlags, '--import', './server/threadpool-size.mjs', '--import', 'tsx', 'ppo.ts'], {
     cwd: opts.repoRoot,
     env: {
       ...process.env,
