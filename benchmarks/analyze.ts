@@ -17,7 +17,7 @@ import { migrate } from '@ppo/clickhouse-migrations';
 import { TABLE_COLUMNS } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 import { generateChunk, PLANTED_PATTERNS } from './lib/analyze-traces.ts';
-import { readMachineBusySeconds, readMemory } from './lib/proc-stats.ts';
+import { readMachineBusySeconds, readMemory, waitForIdleCpus } from './lib/proc-stats.ts';
 import { Random } from './lib/random.ts';
 
 const { values: args } = parseArgs({
@@ -63,24 +63,6 @@ async function scalar(storage: Storage, sql: string): Promise<number> {
   return Number(Object.values(row ?? {})[0] ?? 0);
 }
 
-/**
- * The machine has 2 cores, often shared with tests and other benchmarks:
- * wait (up to `maxS`) until the others leave them idle, so the figure is ours.
- */
-async function waitForIdleCpus(maxS: number): Promise<void> {
-  const deadline = performance.now() + maxS * 1000;
-  for (let announced = false; ; ) {
-    const before = readMachineBusySeconds();
-    await sleep(2000);
-    const busyCores = (readMachineBusySeconds() - before) / 2;
-    if (busyCores < 0.15 || performance.now() > deadline) {
-      if (busyCores >= 0.15) log(`other processes still use ${busyCores.toFixed(2)} cores; starting anyway`);
-      return;
-    }
-    if (!announced) log(`waiting for other processes to go idle (they use ${busyCores.toFixed(2)} cores) ...`);
-    announced = true;
-  }
-}
 
 /** Resets the kernel's peak-RSS mark so VmHWM covers only what follows (Linux; ignored elsewhere). */
 function resetPeakRss(): boolean {
@@ -130,7 +112,7 @@ try {
   while (performance.now() < mergeDeadline && (await scalar(storage, 'SELECT count() FROM system.merges')) > 0) await sleep(250);
   const parts = await scalar(storage, "SELECT count() FROM system.parts WHERE active AND table = 'otel_traces'");
   log(`${parts} active parts`);
-  await waitForIdleCpus(Number(args['idle-wait']));
+  await waitForIdleCpus(Number(args['idle-wait']), log);
   log('analyzing');
 
   // ---- analyze ----

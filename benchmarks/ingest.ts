@@ -15,7 +15,7 @@ import type { ChdbConnection } from 'chdb/connection';
 import { formatSummary, newestProfile, summarizeProfile, type ProfileSummary } from './lib/cpuprofile-top.ts';
 import { runGrpcLoad, type LoadResult } from './lib/grpc-load.ts';
 import { startPpoProcess, type InsertLogEntry } from './lib/ppo-process.ts';
-import { cpuDeltaByGroup, readMachineBusySeconds, readProcessCpuSeconds, readThreadCpu, RssSampler, type ThreadCpu } from './lib/proc-stats.ts';
+import { cpuDeltaByGroup, readMachineBusySeconds, readProcessCpuSeconds, readThreadCpu, RssSampler, waitForIdleCpus, type ThreadCpu } from './lib/proc-stats.ts';
 import { countLines, createCopyTable, exportTsv, queryRows, queryText, splitTsv, timeRawInserts, waitForMerges, type RawInsertResult } from './lib/raw-insert.ts';
 import { RequestPool } from './lib/request-pool.ts';
 import { numberOption } from './lib/cli-args.ts';
@@ -109,22 +109,7 @@ log(
 );
 
 // ---------------------------------------------------------------- PPO
-// The machine has 2 cores shared by PPO and the load generator: anything else
-// running (tests, compilers) depresses the figures, so wait for a quiet moment.
-{
-  const deadline = performance.now() + opts.idleWait * 1000;
-  for (let announced = false; ; ) {
-    const before = readMachineBusySeconds();
-    await sleep(2000);
-    const busyCores = (readMachineBusySeconds() - before) / 2;
-    if (busyCores < 0.15 || performance.now() > deadline) {
-      if (busyCores >= 0.15) log(`other processes still use ${busyCores.toFixed(2)} cores; starting anyway`);
-      break;
-    }
-    if (!announced) log(`waiting for other processes to go idle (they use ${busyCores.toFixed(2)} cores) ...`);
-    announced = true;
-  }
-}
+await waitForIdleCpus(opts.idleWait, log);
 const dataDir = mkdtempSync(join(tmpdir(), 'ppo-bench-'));
 const nodeFlags: string[] = args['ppo-node-flags'].split(/\s+/).filter((f) => f.length > 0);
 if (args.profile) {

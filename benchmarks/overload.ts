@@ -21,7 +21,7 @@ import { OverloadClient } from './lib/overload-client.ts';
 import { closedLoop, Ledger, openLoop, type DriverOptions } from './lib/overload-driver.ts';
 import { PoolCatalog, tallyStored } from './lib/overload-verify.ts';
 import { startPpoProcess } from './lib/ppo-process.ts';
-import { readMachineBusySeconds, RssSampler } from './lib/proc-stats.ts';
+import { readMachineBusySeconds, RssSampler, waitForIdleCpus } from './lib/proc-stats.ts';
 import { RequestPool } from './lib/request-pool.ts';
 import { numberOption } from './lib/cli-args.ts';
 
@@ -108,20 +108,7 @@ log(`pool: ${fmt(pool.stats.spans)} spans, ${(pool.stats.bytes / pool.stats.span
 if (catalog.repeatedSpanIds > 0) log(`WARNING: ${catalog.repeatedSpanIds} span ids repeat within the pool; the lost/duplicated tally may be off by as many`);
 
 // ---------------------------------------------------------------- PPO
-{
-  const deadline = performance.now() + opts.idleWait * 1000;
-  for (let announced = false; ; ) {
-    const before = readMachineBusySeconds();
-    await sleep(2000);
-    const busyCores = (readMachineBusySeconds() - before) / 2;
-    if (busyCores < 0.15 || performance.now() > deadline) {
-      if (busyCores >= 0.15) log(`other processes still use ${busyCores.toFixed(2)} cores; starting anyway`);
-      break;
-    }
-    if (!announced) log(`waiting for other processes to go idle (they use ${busyCores.toFixed(2)} cores) ...`);
-    announced = true;
-  }
-}
+await waitForIdleCpus(opts.idleWait, log);
 const dataDir = mkdtempSync(join(tmpdir(), 'ppo-overload-'));
 const spoolMaxBytes = Math.round(opts.spoolMaxMiB * MIB);
 // startPpoProcess passes this process's environment on, below its own settings.
