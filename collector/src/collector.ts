@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Storage } from '@ppo/storage';
+import { isRejectedData } from './batcher/clickhouse-errors.ts';
 import { SpoolDrainer } from './batcher/spool-drainer.ts';
 import { Ingest } from './ingest.ts';
 import { GrpcReceiver } from './receivers/grpc-receiver.ts';
@@ -105,6 +106,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       else log.debug({ table, rows, attempt, err }, 'insert retry failed');
     },
     onRecovered: (failedForMs) => log.info({ failedForMs }, 'inserts recovered; draining the spool backlog'),
+    isRejectedData,
+    onSplit: (table, records, reason) => log.warn({ table, records, reason }, 'ClickHouse refused a batch for its content; retrying its requests one by one'),
+    onDeadLetter: (table, rows, file, reason) => log.error({ table, rows, file, reason }, 'ClickHouse refused these rows; set aside in the spool dead-letter folder'),
   });
   drainer.start(replay, redo);
   const ingest = new Ingest({

@@ -44,6 +44,7 @@ export function renderSelfMetrics({ ingest, spool, drainer, inserts }: SelfMetri
   family('ppo_insert_bytes_total', 'counter', 'TSV bytes inserted into ClickHouse.', [['', inserts.bytes]]);
   family('ppo_insert_failures_total', 'counter', 'INSERT attempts that failed (ClickHouse errors).', [['', inserts.failures]]);
   family('ppo_insert_retries_total', 'counter', 'INSERT attempts repeated after a failure.', [['', drainer.retries]]);
+  family('ppo_insert_dead_lettered_rows_total', 'counter', 'Rows ClickHouse refused for their content, set aside under spool/dead-letter.', [['', drainer.deadLettered]]);
   const h = inserts.latency;
   let cumulative = 0;
   const buckets: [string, number][] = InsertLatency.BOUNDS.map((b, i) => {

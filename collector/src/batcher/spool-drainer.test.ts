@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,6 +118,46 @@ describe('SpoolDrainer', () => {
     await spool.close();
     const again = await Spool.open(opts);
     expect(again.redo).toHaveLength(1);
+    await again.spool.close();
+  });
+
+  it('splits a batch ClickHouse refuses for its content and dead-letters only the bad request', async () => {
+    const opts = spoolOptions();
+    const { spool } = await Spool.open(opts);
+    const inserted: string[] = [];
+    const insert: InsertFn = async (_table, body) => {
+      await new Promise((r) => setTimeout(r, 2));
+      const text = body.toString();
+      if (text.includes('poison')) throw Object.assign(new Error('Cannot parse input'), { clickhouseCode: 27 });
+      inserted.push(...text.split('\n').filter(Boolean));
+    };
+    const dead: string[] = [];
+    const drainer = new SpoolDrainer({
+      spool,
+      insert,
+      minRows: 1_000,
+      maxRows: 1_000,
+      maxBytes: 1 << 20,
+      maxDelayMs: 20,
+      retry,
+      isRejectedData: (err) => (err as { clickhouseCode?: number }).clickhouseCode === 27,
+      onDeadLetter: (_t, _rows, file) => dead.push(file),
+    });
+    drainer.enqueue(await spool.append([part(2, 'good-a')]));
+    drainer.enqueue(await spool.append([part(1, 'poison')]));
+    drainer.enqueue(await spool.append([part(2, 'good-b')]));
+    await drainer.drained();
+    expect(inserted.sort()).toEqual(['good-a0', 'good-a1', 'good-b0', 'good-b1']);
+    expect(drainer.deadLettered).toBe(1);
+    expect(dead).toHaveLength(1);
+    expect(readFileSync(dead[0]!, 'utf8')).toBe('poison0\n');
+    expect(drainer.insertError).toBeUndefined();
+    await drainer.close(100);
+    await spool.close();
+    // Nothing is replayed: the good rows are inserted, the bad one is set aside.
+    const again = await Spool.open(opts);
+    expect(again.replay).toEqual([]);
+    expect(again.redo).toEqual([]);
     await again.spool.close();
   });
 });

@@ -22,6 +22,10 @@ export interface DrainerOptions {
   onInsert?: (table: OtelTable, rows: number, bytes: number, ms: number) => void;
   onInsertError?: (table: OtelTable, rows: number, attempt: number, err: unknown) => void;
   onRecovered?: (failedForMs: number) => void;
+  /** True for errors that mean ClickHouse refuses the data itself (not an outage): see `setAside`. */
+  isRejectedData?: (err: unknown) => boolean;
+  onSplit?: (table: OtelTable, records: number, reason: string) => void;
+  onDeadLetter?: (table: OtelTable, rows: number, file: string, reason: string) => void;
 }
 
 interface Batch {
@@ -37,6 +41,8 @@ interface TableQueue {
   rows: number;
   inFlight: Batch | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** How many records at the head of `records` must go in one per INSERT. */
+  isolate: number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
@@ -57,6 +63,8 @@ export class SpoolDrainer {
   private readonly stopping = new AbortController();
   private idleWaiters: (() => void)[] = [];
   retries = 0;
+  /** Rows set aside in dead-letter files because ClickHouse refused them. */
+  deadLettered = 0;
 
   constructor(private readonly opts: DrainerOptions) {}
 
@@ -115,7 +123,7 @@ export class SpoolDrainer {
   private queue(table: OtelTable): TableQueue {
     let q = this.queues.get(table);
     if (!q) {
-      q = { redo: [], records: [], rows: 0, inFlight: undefined, timer: undefined };
+      q = { redo: [], records: [], rows: 0, inFlight: undefined, timer: undefined, isolate: 0 };
       this.queues.set(table, q);
     }
     return q;
@@ -147,6 +155,13 @@ export class SpoolDrainer {
 
   /** Whole records up to maxRows / maxBytes (at least one, however large). */
   private take(q: TableQueue): Batch {
+    if (q.isolate > 0) {
+      // Records of a batch ClickHouse refused: one per INSERT until they are through.
+      q.isolate--;
+      const only = q.records.shift() as SpooledRecord;
+      q.rows -= only.rows;
+      return { token: randomUUID(), records: [only], rows: only.rows };
+    }
     const records: SpooledRecord[] = [];
     let rows = 0;
     let bytes = 0;
@@ -174,6 +189,10 @@ export class SpoolDrainer {
           this.opts.onInsert?.(table, batch.rows, body.length, performance.now() - started);
           break;
         } catch (err) {
+          if (this.opts.isRejectedData?.(err)) {
+            await this.setAside(table, q, batch, err);
+            return;
+          }
           if (this.failingSince === undefined) this.failingSince = Date.now();
           this.lastError = err instanceof Error ? err.message : String(err);
           this.opts.onInsertError?.(table, batch.rows, attempt, err);
@@ -201,6 +220,26 @@ export class SpoolDrainer {
       if (!this.closing || this.failingSince === undefined) this.schedule(table, q);
       this.notifyIfIdle();
     }
+  }
+
+  /**
+   * ClickHouse refuses the batch for its content, so retrying it as is would
+   * block the table for good. Split it: each record is retried alone (the
+   * others then go in), and a record refused alone is dead-lettered.
+   */
+  private async setAside(table: OtelTable, q: TableQueue, batch: Batch, err: unknown): Promise<void> {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (batch.records.length > 1) {
+      await this.opts.spool.cancelInsert(batch.token);
+      q.records.unshift(...batch.records);
+      q.rows += batch.rows;
+      q.isolate += batch.records.length;
+      this.opts.onSplit?.(table, batch.records.length, reason);
+      return;
+    }
+    const file = await this.opts.spool.deadLetter(batch.token, batch.records[0] as SpooledRecord, reason);
+    this.deadLettered += batch.rows;
+    this.opts.onDeadLetter?.(table, batch.rows, file, reason);
   }
 
   private idle(): boolean {

@@ -13,7 +13,8 @@ export interface Intent {
 
 type Entry =
   | { i: string; t: OtelTable; r: RecordRef[] } // intent
-  | { d: string } // done (the intent's records are in ClickHouse)
+  | { d: string } // done (the intent's records are in ClickHouse, or set aside)
+  | { c: string } // cancelled (nothing inserted; the records go back to the queue)
   | { a: RecordRef[] }; // records known inserted (written by compaction)
 
 export interface CommitState {
@@ -55,6 +56,10 @@ export class CommitLog {
 
   async done(token: string): Promise<void> {
     await this.append({ d: token });
+  }
+
+  async cancel(token: string): Promise<void> {
+    await this.append({ c: token });
   }
 
   private async append(e: Entry): Promise<void> {
@@ -103,7 +108,8 @@ export function parseCommitLog(text: string): CommitState {
       const done = intents.get(e.d);
       if (done) for (const [s, o] of done.records) inserted.add(refKey(s, o));
       intents.delete(e.d);
-    } else if ('a' in e) for (const [s, o] of e.a) inserted.add(refKey(s, o));
+    } else if ('c' in e) intents.delete(e.c);
+    else if ('a' in e) for (const [s, o] of e.a) inserted.add(refKey(s, o));
   }
   return { inserted, pending: [...intents.values()] };
 }

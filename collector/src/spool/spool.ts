@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OtelTable } from '../rows/table-batch.ts';
 import { CommitLog, refKey, type Intent, type RecordRef } from './commit-log.ts';
@@ -359,6 +359,29 @@ export class Spool {
       this.inFlightIntents.set(intent.token, intent);
       await this.commits.intent(intent);
     });
+  }
+
+  /** The insert will not be attempted as logged (its batch is being split): forget the intent. */
+  cancelInsert(token: string): Promise<void> {
+    return this.logged(async () => {
+      await this.commits.cancel(token);
+      this.inFlightIntents.delete(token);
+    });
+  }
+
+  /**
+   * Sets aside a record ClickHouse refuses for its content, so it cannot block
+   * its table: its TSV and the reason go to `dead-letter/` (kept, not lost, for
+   * an operator to inspect or re-insert), then it counts as handled.
+   */
+  async deadLetter(token: string, rec: SpooledRecord, reason: string): Promise<string> {
+    const dir = join(this.opts.dir, 'dead-letter');
+    await mkdir(dir, { recursive: true });
+    const base = join(dir, `${rec.table}-${segmentName(rec.seg).slice(4, -4)}-${rec.offset}`);
+    await writeFile(`${base}.tsv`, await this.payload(rec));
+    await writeFile(`${base}.error.txt`, `${new Date().toISOString()} ${rec.table} ${rec.rows} rows\n${reason}\n`);
+    await this.completeInsert(token, [rec]);
+    return `${base}.tsv`;
   }
 
   /** ClickHouse confirmed the insert: mark its records inserted and reclaim finished segments. */
