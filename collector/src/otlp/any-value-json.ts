@@ -55,7 +55,7 @@ export function anyValueText(w: JsonWalker, v: unknown, key: string, depth: numb
     case 'bool':
       return w.bool(p, `${key}.boolValue`) ? 'true' : 'false';
     case 'int':
-      return w.int64(p, `${key}.intValue`);
+      return w.attributeInt64(p, `${key}.intValue`);
     case 'double':
       return goDoubleAsString(w.double(p, `${key}.doubleValue`));
     case 'bytes':
@@ -123,7 +123,7 @@ function anyValueJson(w: JsonWalker, v: unknown, key: string, depth: number): st
     case 'bool':
       return w.bool(p, `${key}.boolValue`) ? 'true' : 'false';
     case 'int':
-      return w.int64(p, `${key}.intValue`);
+      return w.attributeInt64(p, `${key}.intValue`);
     case 'double':
       return goJsonNumber(w.double(p, `${key}.doubleValue`));
     case 'bytes':

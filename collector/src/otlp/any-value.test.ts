@@ -173,3 +173,33 @@ describe('nesting depth', () => {
     expect(decodeRequest('traces', 'proto', proto)).toMatchObject({ accepted: 0, rejected: 1 });
   });
 });
+
+describe('intValue beyond int64 in JSON', () => {
+  // The OTel JS SDK's JSON serializer sends integral doubles ≥ 2^63 as intValue.
+  function request(intValue: unknown): Uint8Array {
+    const span = (id: string, attributes: unknown[]) => ({
+      traceId: '0102030405060708090a0b0c0d0e0f10',
+      spanId: id,
+      name: 'op',
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000000001000',
+      attributes,
+    });
+    const body = {
+      resourceSpans: [{ scopeSpans: [{ spans: [span('0102030405060708', [kv('big', { intValue })]), span('0102030405060709', [kv('ok', { intValue: 7 })])] }] }],
+    };
+    return Buffer.from(JSON.stringify(body));
+  }
+
+  it.each([['99999999999999999999'], [1e20], ['-9223372036854775809']])('rejects only the span that carries %s, naming why', (value) => {
+    const result = decodeRequest('traces', 'json', request(value));
+    expect(result).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(result.errorMessage).toContain('outside the int64 range');
+    expect(rowsOf(result.batch, 'otel_traces').map((r) => r.SpanId)).toEqual(['0102030405060709']);
+  });
+
+  it('still stores the int64 extremes', () => {
+    const result = decodeRequest('traces', 'json', request('-9223372036854775808'));
+    expect(result).toMatchObject({ accepted: 2, rejected: 0 });
+  });
+});

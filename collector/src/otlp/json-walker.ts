@@ -171,6 +171,22 @@ export class JsonWalker {
     throw this.fail(key, `expected int64, got ${shown(v)}`);
   }
 
+  /**
+   * An attribute's intValue. An integer beyond int64 (the JS SDK sends doubles
+   * ≥ 2^63 this way) cannot be stored faithfully: it rejects the item it is
+   * in, like any other invalid item, instead of failing the whole request.
+   */
+  attributeInt64(v: unknown, key: string): string {
+    const outOfRange =
+      (typeof v === 'number' && Number.isInteger(v) && (v > 9223372036854775807 || v < -9223372036854775808)) ||
+      (typeof v === 'string' && SIGNED_DIGITS.test(v) && (BigInt(v) > INT64_MAX || BigInt(v) < INT64_MIN));
+    if (outOfRange) {
+      this.reject(`${key}: ${typeof v === 'string' ? v.slice(0, 40) : String(v)} is outside the int64 range`);
+      return '0';
+    }
+    return this.int64(v, key);
+  }
+
   /** A double: a number, or one of the proto3 JSON strings (including numeric text). */
   double(v: unknown, key: string): number {
     if (v === undefined || v === null) return 0;
