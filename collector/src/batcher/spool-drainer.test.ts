@@ -110,7 +110,8 @@ describe('SpoolDrainer', () => {
     rec.failures.remaining = 1_000_000;
     const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 10, retry: { initialMs: 1000, maxMs: 1000 } });
     drainer.enqueue(await spool.append([part(2)]));
-    await new Promise((r) => setTimeout(r, 30));
+    // Wait for the first failed attempt (polling: a loaded machine may take a while).
+    for (let i = 0; i < 500 && drainer.insertError === undefined; i++) await new Promise((r) => setTimeout(r, 10));
     expect(drainer.insertError).toMatch(/unavailable/);
     const t0 = Date.now();
     await drainer.close(50);
