@@ -12,6 +12,7 @@ const envSchema = z.object({
     .pipe(z.array(z.enum(['collector', 'analyzer', 'api'])).min(1)),
   PPO_DATA_DIR: z.string().min(1).default('./data'),
   CLICKHOUSE_URL: z.url().optional(),
+  PPO_CHDB_MAX_MEMORY_BYTES: z.coerce.number().int().min(0).default(0),
   PPO_RETENTION_DAYS: z.coerce.number().int().min(0).default(7),
   PPO_LISTEN_HOST: z.string().min(1).default('0.0.0.0'),
   PPO_OTLP_GRPC_PORT: port.default(4317),
@@ -47,6 +48,8 @@ export interface PpoConfig {
   roles: ReadonlySet<Role>;
   dataDir: string;
   clickhouseUrl: string | undefined;
+  /** Memory cap of the embedded engine; 0 = its default (90 % of RAM). */
+  chdbMaxMemoryBytes: number;
   retentionDays: number;
   listenHost: string;
   ports: { otlpGrpc: number; otlpHttp: number; api: number };
@@ -81,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roles: new Set(e.PPO_ROLES),
     dataDir: e.PPO_DATA_DIR,
     clickhouseUrl: e.CLICKHOUSE_URL,
+    chdbMaxMemoryBytes: e.PPO_CHDB_MAX_MEMORY_BYTES,
     retentionDays: e.PPO_RETENTION_DAYS,
     listenHost: e.PPO_LISTEN_HOST,
     ports: { otlpGrpc: e.PPO_OTLP_GRPC_PORT, otlpHttp: e.PPO_OTLP_HTTP_PORT, api: e.PPO_API_PORT },

@@ -57,7 +57,7 @@ function collectorChecks(collector: Collector | undefined): Record<string, Healt
  */
 export async function startPpo(config: PpoConfig, log: Logger = createLogger(config.logLevel), hooks: PpoHooks = {}): Promise<Ppo> {
   const dataDir = resolve(config.dataDir);
-  const storage = openStorage({ clickhouseUrl: config.clickhouseUrl, dataDir });
+  const storage = openStorage({ clickhouseUrl: config.clickhouseUrl, dataDir, engineMaxMemoryBytes: config.chdbMaxMemoryBytes });
   let collector: Collector | undefined;
   let api: ApiServer | undefined;
   const stopAll = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Session } from 'chdb';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 
 export interface StorageOptions {
@@ -8,6 +9,8 @@ export interface StorageOptions {
   clickhouseUrl?: string | undefined;
   /** Data directory of the embedded chDB engine. */
   dataDir: string;
+  /** Memory cap of the embedded engine in bytes (its `max_server_memory_usage`); 0 = the engine's default (90 % of RAM). */
+  engineMaxMemoryBytes?: number | undefined;
 }
 
 export interface InsertTsvOptions {
@@ -57,7 +60,7 @@ function insertSettings(token: string | undefined): Record<string, string | numb
 
 export function openStorage(opts: StorageOptions): Storage {
   if (opts.clickhouseUrl) return openServer(opts.clickhouseUrl);
-  return openEmbedded(opts.dataDir);
+  return openEmbedded(opts.dataDir, opts.engineMaxMemoryBytes ?? 0);
 }
 
 function openServer(url: string): Storage {
@@ -86,8 +89,12 @@ function openServer(url: string): Storage {
   };
 }
 
-function openEmbedded(dataDir: string): Storage {
+function openEmbedded(dataDir: string, maxMemoryBytes: number): Storage {
   mkdirSync(dataDir, { recursive: true });
+  // Engine (server) settings can only be given by the first connection to a
+  // data dir, as arguments; createChdbConnection takes none, so a session
+  // opened first with them starts the engine, and the connection shares it.
+  const engine = maxMemoryBytes > 0 ? new Session(dataDir, { connectionArgs: [`--max_server_memory_usage=${Math.floor(maxMemoryBytes)}`] }) : undefined;
   const connection: ChdbConnection = createChdbConnection({ path: dataDir });
   // @clickhouse/client accepts a pluggable Connection; the published typings
   // of the two packages come from different client-common builds, hence the cast.
@@ -117,6 +124,7 @@ function openEmbedded(dataDir: string): Storage {
       if (closed) return;
       closed = true;
       await client.close();
+      engine?.close();
     },
   };
 }
