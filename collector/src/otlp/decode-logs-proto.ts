@@ -4,7 +4,7 @@ import { tsvString } from '../rows/tsv.ts';
 import { dateTime64Text } from '../rows/values.ts';
 import { ANY_VALUE_FIELDS, anyValueText, appendAttribute } from './any-value-proto.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
-import { walkEnvelope } from './envelope-proto.ts';
+import { decodeScopeItems, walkEnvelope, type ItemSink } from './envelope-proto.ts';
 import { bytesToHex, idLengthProblem, isAllZero } from './hex-id.ts';
 import { ProtoReader } from './proto-reader.ts';
 import { Rejections } from './rejections.ts';
@@ -18,12 +18,11 @@ const LOG_FIELDS: readonly string[] = [
   '', 'time_unix_nano', 'severity_number', 'severity_text', '', 'body', 'attributes',
   'dropped_attributes_count', 'flags', 'trace_id', 'span_id', 'observed_time_unix_nano', 'event_name',
 ];
+const ITEM = { name: 'log_records', fields: LOG_FIELDS, table: 'otel_logs' } as const;
 
 export function decodeLogsProto(buf: Uint8Array, limits?: DecodeLimits): DecodeResult {
   const r = new ProtoReader(buf, maxAnyValueDepth(limits));
-  const batch = new TableBatch();
-  const rejections = new Rejections('log records');
-  let accepted = 0;
+  const sink: ItemSink = { batch: new TableBatch(), rejections: new Rejections('log records'), accepted: 0 };
   walkEnvelope(r, NAMES, (r, end, resource, scope) => {
     const scopeColumns = logScopeColumns(
       resource.serviceName,
@@ -34,29 +33,9 @@ export function decodeLogsProto(buf: Uint8Array, limits?: DecodeLimits): DecodeR
       scope.version,
       scope.attributes,
     );
-    const inherited = resource.problem !== '' ? resource.problem : scope.problem;
-    let i = 0;
-    while (r.pos < end) {
-      const wire = r.tag(end);
-      if (r.field !== 2) {
-        r.skip(end, wire);
-        continue;
-      }
-      const e = r.lenEnd(end, wire);
-      r.path.enter('log_records', i++, LOG_FIELDS);
-      const line = decodeLogRecord(r, e, scopeColumns);
-      if (inherited !== '') r.reject(inherited);
-      if (r.itemError === '') {
-        batch.append('otel_logs', line);
-        accepted++;
-      } else {
-        rejections.add(r.itemError, r.path);
-      }
-      r.path.leave();
-      r.pos = e;
-    }
+    decodeScopeItems(r, end, resource, scope, ITEM, (r, e) => decodeLogRecord(r, e, scopeColumns), sink);
   });
-  return { batch, accepted, rejected: rejections.count, errorMessage: rejections.message() };
+  return { batch: sink.batch, accepted: sink.accepted, rejected: sink.rejections.count, errorMessage: sink.rejections.message() };
 }
 
 function decodeLogRecord(r: ProtoReader, end: number, scopeColumns: string): string {

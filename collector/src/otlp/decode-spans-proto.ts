@@ -3,7 +3,7 @@ import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
 import { dateTime64Element, dateTime64Text, spanKindName, statusCodeName } from '../rows/values.ts';
 import { appendAttribute } from './any-value-proto.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
-import { walkEnvelope } from './envelope-proto.ts';
+import { decodeScopeItems, walkEnvelope, type ItemSink } from './envelope-proto.ts';
 import { bytesToHex, idAllZeroProblem, idLengthProblem, isAllZero } from './hex-id.ts';
 import { ProtoReader } from './proto-reader.ts';
 import { Rejections } from './rejections.ts';
@@ -18,6 +18,7 @@ const SPAN_FIELDS: readonly string[] = [
   'start_time_unix_nano', 'end_time_unix_nano', 'attributes', 'dropped_attributes_count',
   'events', 'dropped_events_count', 'links', 'dropped_links_count', 'status', 'flags',
 ];
+const ITEM = { name: 'spans', fields: SPAN_FIELDS, table: 'otel_traces' } as const;
 const EVENT_FIELDS: readonly string[] = ['', 'time_unix_nano', 'name', 'attributes', 'dropped_attributes_count'];
 const LINK_FIELDS: readonly string[] = [
   '', 'trace_id', 'span_id', 'trace_state', 'attributes', 'dropped_attributes_count', 'flags',
@@ -26,34 +27,12 @@ const STATUS_FIELDS: readonly string[] = ['', '', 'message', 'code'];
 
 export function decodeTracesProto(buf: Uint8Array, limits?: DecodeLimits): DecodeResult {
   const r = new ProtoReader(buf, maxAnyValueDepth(limits));
-  const batch = new TableBatch();
-  const rejections = new Rejections('spans');
-  let accepted = 0;
+  const sink: ItemSink = { batch: new TableBatch(), rejections: new Rejections('spans'), accepted: 0 };
   walkEnvelope(r, NAMES, (r, end, resource, scope) => {
     const scopeColumns = spanScopeColumns(resource.serviceName, resource.attributes, scope.name, scope.version, scope.attributes);
-    const inherited = resource.problem !== '' ? resource.problem : scope.problem;
-    let i = 0;
-    while (r.pos < end) {
-      const wire = r.tag(end);
-      if (r.field !== 2) {
-        r.skip(end, wire);
-        continue;
-      }
-      const e = r.lenEnd(end, wire);
-      r.path.enter('spans', i++, SPAN_FIELDS);
-      const line = decodeSpan(r, e, scopeColumns);
-      if (inherited !== '') r.reject(inherited);
-      if (r.itemError === '') {
-        batch.append('otel_traces', line);
-        accepted++;
-      } else {
-        rejections.add(r.itemError, r.path);
-      }
-      r.path.leave();
-      r.pos = e;
-    }
+    decodeScopeItems(r, end, resource, scope, ITEM, (r, e) => decodeSpan(r, e, scopeColumns), sink);
   });
-  return { batch, accepted, rejected: rejections.count, errorMessage: rejections.message() };
+  return { batch: sink.batch, accepted: sink.accepted, rejected: sink.rejections.count, errorMessage: sink.rejections.message() };
 }
 
 /** Decodes one Span; returns its TSV line, or '' with `r.itemError` set when it is invalid. */

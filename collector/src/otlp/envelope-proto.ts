@@ -1,7 +1,9 @@
+import type { OtelTable, TableBatch } from '../rows/table-batch.ts';
 import type { ProtoReader } from './proto-reader.ts';
 import { WIRE_LEN } from './proto-reader.ts';
 import { decodeResource, decodeScope } from './resource-scope-proto.ts';
 import { emptyResource, emptyScope, type ResourceInfo, type ScopeInfo } from './resource-scope.ts';
+import type { Rejections } from './rejections.ts';
 
 /**
  * The request → ResourceX → ScopeX nesting all three signals share
@@ -128,4 +130,48 @@ function decodeScopeX(r: ProtoReader, end: number, resource: ResourceInfo, onSco
   }
   r.pos = start;
   onScope(r, end, resource, scope);
+}
+
+/** Where the items of one request go: rows into `batch`, invalid items into `rejections`. */
+export interface ItemSink {
+  readonly batch: TableBatch;
+  readonly rejections: Rejections;
+  accepted: number;
+}
+
+/**
+ * Decodes each item (field 2) of a ScopeX message with `decodeItem`, which
+ * returns the item's TSV line or sets `r.itemError`. A problem of the
+ * enclosing resource or scope rejects every item under it.
+ */
+export function decodeScopeItems(
+  r: ProtoReader,
+  end: number,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+  item: { name: string; fields: readonly string[]; table: OtelTable },
+  decodeItem: (r: ProtoReader, end: number) => string,
+  sink: ItemSink,
+): void {
+  const inherited = resource.problem !== '' ? resource.problem : scope.problem;
+  let i = 0;
+  while (r.pos < end) {
+    const wire = r.tag(end);
+    if (r.field !== 2) {
+      r.skip(end, wire);
+      continue;
+    }
+    const e = r.lenEnd(end, wire);
+    r.path.enter(item.name, i++, item.fields);
+    const line = decodeItem(r, e);
+    if (inherited !== '') r.reject(inherited);
+    if (r.itemError === '') {
+      sink.batch.append(item.table, line);
+      sink.accepted++;
+    } else {
+      sink.rejections.add(r.itemError, r.path);
+    }
+    r.path.leave();
+    r.pos = e;
+  }
 }
