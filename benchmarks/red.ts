@@ -7,6 +7,7 @@
 // service / operation / step queries over the whole day go through the real
 // Hono app (`app.request()`), timed end to end. Progress goes to stderr; the
 // last stdout line is one JSON object. Goal: p95 ≤ 300 ms.
+import { LiveEvents } from '@ppo/analyzer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,7 +122,7 @@ const parts = await count("SELECT count() AS n FROM system.parts WHERE active AN
 log(`${spans.toLocaleString('en-US')} spans in ${round(loadS)} s; rollups: ${serviceRows} service rows, ${operationRows} operation rows in ${parts} active parts`);
 
 // ---------------------------------------------------------------- queries
-const app = createApp({ storage, checks: async () => ({}), apiKeys: [], metricsText: () => '' });
+const app = createApp({ storage, checks: async () => ({}), apiKeys: [], metricsText: () => '', events: new LiveEvents() });
 const rnd = new Random(opts.seed);
 const STEPS = [60, 300, 900, 3600];
 const from = new Date(startMs).toISOString();

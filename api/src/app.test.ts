@@ -3,6 +3,7 @@
  * that it covers every mounted route), every seed route, API keys, CORS and
  * request logging.
  */
+import { LiveEvents } from '@ppo/analyzer';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,7 +191,7 @@ describe('CORS', () => {
 
   it('sends no CORS headers when no origins are configured', async () => {
     // Same storage (chDB allows one data dir per process), no corsOrigins.
-    const plain = createApp({ storage: h.storage, checks: async () => ({}), apiKeys: [], metricsText: () => '' });
+    const plain = createApp({ storage: h.storage, checks: async () => ({}), apiKeys: [], metricsText: () => '', events: new LiveEvents() });
     const res = await plain.request('/api/ppo/health', { headers: { Origin: origin } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();

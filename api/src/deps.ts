@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { JobRun, LiveEvents } from '@ppo/analyzer';
 import type { Storage } from '@ppo/storage';
 
 export type CheckStatus = 'ok' | 'degraded' | 'down';
@@ -20,4 +21,15 @@ export interface ApiDeps {
   log?: Logger;
   /** Origins allowed to call the API from a browser (PPO_CORS_ORIGINS), `*` for any; no CORS headers when empty or absent. */
   corsOrigins?: readonly string[];
+  /** Findings as they happen (anomalies, SLO burns, recommendations, outcomes, ingest rates), for `GET /stream`. */
+  events: LiveEvents;
+  /** The analyzer's scheduler when this process runs the analyzer role (`POST /optimize` runs it now). */
+  analysis?: AnalysisRunner;
+}
+
+/** The part of the analyzer's scheduler the API drives. */
+export interface AnalysisRunner {
+  readonly jobNames: readonly string[];
+  runNow(names?: readonly string[]): Promise<JobRun[]>;
+  lastRuns(): JobRun[];
 }

@@ -3,4 +3,4 @@ export { buildOpenApiDocument } from './openapi.ts';
 export type { HttpMethod, OpenApiInfo, RouteDoc } from './openapi.ts';
 export { startApi } from './server.ts';
 export type { ApiServer } from './server.ts';
-export type { ApiDeps, CheckStatus, HealthCheck } from './deps.ts';
+export type { AnalysisRunner, ApiDeps, CheckStatus, HealthCheck } from './deps.ts';

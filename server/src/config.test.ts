@@ -33,4 +33,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ PPO_CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
     expect(() => loadConfig({ PPO_CORS_ORIGINS: 'https://dash.example.com/app' })).toThrow(/PPO_CORS_ORIGINS/);
   });
+
+  it('parses the analysis interval as seconds or a duration, at least 1 s', () => {
+    expect(loadConfig({}).analyzeIntervalMs).toBe(60_000);
+    expect(loadConfig({ PPO_ANALYZE_INTERVAL: '90' }).analyzeIntervalMs).toBe(90_000);
+    expect(loadConfig({ PPO_ANALYZE_INTERVAL: '5m' }).analyzeIntervalMs).toBe(300_000);
+    expect(() => loadConfig({ PPO_ANALYZE_INTERVAL: '10ms' })).toThrow(/PPO_ANALYZE_INTERVAL/);
+    expect(() => loadConfig({ PPO_WEBHOOK_URL: 'not a url' })).toThrow(/PPO_WEBHOOK_URL/);
+  });
 });

@@ -39,6 +39,19 @@ const envSchema = z.object({
     .optional()
     .transform((s) => (s ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0))
     .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], no path')]))),
+  PPO_ANALYZE_INTERVAL: z
+    .string()
+    .default('60s')
+    .transform((v, ctx) => {
+      const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
+      const ms = m ? Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
+      if (!(ms >= 1_000)) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration of at least 1s (e.g. 60, 30s, 5m, 1h)` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  PPO_WEBHOOK_URL: z.url().optional(),
   PPO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -63,6 +76,10 @@ export interface PpoConfig {
   apiKeys: readonly string[];
   /** Browser origins allowed to call the API (CORS); `*` for any, none when empty. */
   corsOrigins: readonly string[];
+  /** Pause between analysis rounds (PPO_ANALYZE_INTERVAL), ms. */
+  analyzeIntervalMs: number;
+  /** Where alerts are POSTed (PPO_WEBHOOK_URL); none when absent. */
+  webhookUrl: string | undefined;
   logLevel: string;
 }
 
@@ -106,6 +123,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     apiKeys: e.PPO_API_KEYS,
     corsOrigins: e.PPO_CORS_ORIGINS,
+    analyzeIntervalMs: e.PPO_ANALYZE_INTERVAL,
+    webhookUrl: e.PPO_WEBHOOK_URL,
     logLevel: e.PPO_LOG_LEVEL,
   };
 }

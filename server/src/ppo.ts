@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { createScheduler, LiveEvents, type Scheduler } from '@ppo/analyzer';
 import { startApi, type ApiServer, type HealthCheck } from '@ppo/api';
 import { migrate } from '@ppo/clickhouse-migrations';
 import { spoolDir, startCollector, type Collector, type OtelTable } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 import type { PpoConfig } from './config.ts';
+import { analyzerJobs } from './jobs.ts';
 
 /** A running PPO process: the roles it runs and the ports they listen on. */
 export interface Ppo {
@@ -12,6 +14,10 @@ export interface Ppo {
   readonly storage: Storage;
   readonly collector: Collector | undefined;
   readonly api: ApiServer | undefined;
+  /** The analysis jobs' scheduler when this process runs the analyzer role. */
+  readonly analyzer: Scheduler | undefined;
+  /** Findings as they happen, for the live stream (and tests). */
+  readonly events: LiveEvents;
   readonly ports: { otlpGrpc?: number; otlpHttp?: number; api?: number };
   stop(): Promise<void>;
 }
@@ -60,8 +66,11 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
   const storage = openStorage({ clickhouseUrl: config.clickhouseUrl, dataDir, engineMaxMemoryBytes: config.chdbMaxMemoryBytes });
   let collector: Collector | undefined;
   let api: ApiServer | undefined;
+  let analyzer: Scheduler | undefined;
+  const events = new LiveEvents((err, event) => log.warn({ err, event: event.type }, 'live event subscriber failed'));
   const stopAll = async (): Promise<void> => {
     await api?.stop();
+    await analyzer?.stop();
     await collector?.stop();
     await storage.close();
   };
@@ -87,6 +96,16 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
         ...(hooks.afterInsert ? { afterInsert: hooks.afterInsert } : {}),
       });
     }
+    if (config.roles.has('analyzer')) {
+      analyzer = createScheduler({
+        jobs: analyzerJobs(config),
+        client: storage.client,
+        events,
+        log: log.child({ role: 'analyzer' }),
+        intervalMs: config.analyzeIntervalMs,
+      });
+      analyzer.start();
+    }
     if (config.roles.has('api')) {
       const apiLog = log.child({ role: 'api' });
       const running = collector;
@@ -98,6 +117,8 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
           metricsText: () => running?.metricsText() ?? '',
           log: apiLog,
           corsOrigins: config.corsOrigins,
+          events,
+          ...(analyzer ? { analysis: analyzer } : {}),
         },
         { host: config.listenHost, port: config.ports.api, log: apiLog },
       );
@@ -119,6 +140,8 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
     storage,
     collector,
     api,
+    analyzer,
+    events,
     ports,
     stop: () => (stopping ??= stopAll()),
   };

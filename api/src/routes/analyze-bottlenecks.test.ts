@@ -4,6 +4,7 @@
  * grows by 1 ms per trace) and five slow admin reports, so every figure can be
  * worked out by hand; the comments give the arithmetic.
  */
+import { LiveEvents } from '@ppo/analyzer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +84,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ppo-bottlenecks-'));
   storage = openStorage({ dataDir: dir });
   await migrate(storage.client, { retentionDays: 0 });
-  app = createApp({ storage, apiKeys: [], checks: async () => ({}), metricsText: () => '' });
+  app = createApp({ storage, apiKeys: [], checks: async () => ({}), metricsText: () => '', events: new LiveEvents() });
   const rows = [...Array.from({ length: 20 }, (_, i) => checkoutTrace(i)), ...Array.from({ length: 5 }, (_, i) => adminTrace(i))].flat();
   // A trace that started before the window must not count, even if it ends inside it.
   rows.push({ traceId: 'c'.repeat(32), spanId: 'c'.repeat(16), service: 'shop', name: 'GET /checkout', kind: 'Server', startNs: BASE_NS - 5n * MS, durationNs: 500n * MS });

@@ -3,6 +3,7 @@
  * fixture case stored as spans (µs → unix ns around a base with sub-ms
  * digits), read back through the route, in time order.
  */
+import { LiveEvents } from '@ppo/analyzer';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ppo-critical-path-'));
   storage = openStorage({ dataDir: dir });
   await migrate(storage.client, { retentionDays: 0 });
-  app = createApp({ storage, apiKeys: [], checks: async () => ({}), metricsText: () => '' });
+  app = createApp({ storage, apiKeys: [], checks: async () => ({}), metricsText: () => '', events: new LiveEvents() });
   let tsv = '';
   for (const { traceId, fixture } of cases) {
     for (const s of fixture.spans) {

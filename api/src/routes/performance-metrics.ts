@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { parseDurationNanos } from '../duration.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { fieldProblem } from '../problem.ts';
-import { fetchRedSeries } from '../queries/red.ts';
+import { fetchRedSeries } from '@ppo/analyzer';
 import { HOUR_NANOS, nowNanos, timeParam } from '../time.ts';
 import { parseQuery, resolveRange } from '../validate.ts';
 

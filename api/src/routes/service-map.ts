@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { fieldProblem } from '../problem.ts';
-import { fetchServiceRedTotals } from '../queries/red.ts';
+import { fetchServiceRedTotals } from '@ppo/analyzer';
 import { fetchServiceMapEdges, type EdgeRow } from '../queries/service-map.ts';
 import { HOUR_NANOS, nanosToIso, nowNanos, timeParam } from '../time.ts';
 import { parseQuery, resolveRange } from '../validate.ts';

@@ -12,6 +12,7 @@ import { TABLE_COLUMNS } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 // The decoder is internal to the collector; tests reach it by path rather than widen its public surface.
 import { decodeRequest } from '../../../collector/src/otlp/decode.ts';
+import { LiveEvents } from '@ppo/analyzer';
 import { createApp } from '../app.ts';
 import type { ApiDeps } from '../deps.ts';
 
@@ -41,7 +42,7 @@ export async function startApiHarness(extra: Partial<ApiDeps> = {}): Promise<Api
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const app = createApp({ storage, checks: async () => ({}), apiKeys: [], metricsText: () => '# no metrics\n', ...extra });
+  const app = createApp({ storage, checks: async () => ({}), apiKeys: [], metricsText: () => '# no metrics\n', events: new LiveEvents(), ...extra });
   return {
     app,
     storage,
