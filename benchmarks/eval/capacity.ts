@@ -1,0 +1,141 @@
+/**
+ * npm run eval:capacity — capacity planning on services whose capacity is
+ * known because they are simulated: discrete-event M/M/c and M/D/c queues
+ * (c workers per replica, service time s, random load balancing over
+ * replicas) under a growing arrival rate, observed for a while through the
+ * telemetry a real service would emit (per-minute throughput, CPU
+ * utilization with an idle baseline and noise, mean latency).
+ *
+ * Truth per scenario:
+ * - saturation_rps with CPU: the arrival rate at which mean CPU reaches the
+ *   80% ceiling, (0.8 − baseline) · c · replicas / s;
+ * - saturation_rps from latency alone (no CPU metric): 80% of the queue's
+ *   service capacity, 0.8 · c · replicas / s;
+ * - time_to_saturation: when the mean arrival rate λ(t) reaches that
+ *   saturation, counted from the end of the observation.
+ * Pass: saturation within 15% and time within 20% of the truth.
+ *
+ * Prints one line per scenario and mode, then one JSON line with pass rates
+ * and mean absolute relative errors.
+ *   --seed N       base seed (default 1)
+ *   --horizon S    planning horizon, seconds (default 86400)
+ */
+import { parseArgs } from 'node:util';
+import { isCapacityGap, planCapacity } from '../../analyzer/src/models/capacity/plan-capacity.ts';
+import { simulateQueue, seededRandom } from '../../analyzer/src/models/capacity/testing/queue-simulation.ts';
+import { numberOption } from '../lib/cli-args.ts';
+
+interface Scenario {
+  name: string;
+  workers: number;
+  replicas: number;
+  serviceS: number;
+  service: 'exponential' | 'deterministic';
+  /** Mean arrival rate as a share of capacity c·r/s at the start and end of the observation. */
+  fromLoad: number;
+  toLoad: number;
+  observeS: number;
+  /** Per-minute multiplicative burstiness of the arrival rate (std-dev), 0 for a smooth ramp. */
+  burst: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'mm1-10ms', workers: 1, replicas: 1, serviceS: 0.01, service: 'exponential', fromLoad: 0.2, toLoad: 0.65, observeS: 7200, burst: 0 },
+  { name: 'mm2-200ms', workers: 2, replicas: 1, serviceS: 0.2, service: 'exponential', fromLoad: 0.2, toLoad: 0.65, observeS: 7200, burst: 0 },
+  { name: 'mm4-50ms', workers: 4, replicas: 1, serviceS: 0.05, service: 'exponential', fromLoad: 0.25, toLoad: 0.6, observeS: 7200, burst: 0 },
+  { name: 'mm8-20ms-x3', workers: 8, replicas: 3, serviceS: 0.02, service: 'exponential', fromLoad: 0.2, toLoad: 0.6, observeS: 7200, burst: 0 },
+  { name: 'mm16-100ms', workers: 16, replicas: 1, serviceS: 0.1, service: 'exponential', fromLoad: 0.3, toLoad: 0.7, observeS: 7200, burst: 0 },
+  { name: 'mm32-250ms', workers: 32, replicas: 1, serviceS: 0.25, service: 'exponential', fromLoad: 0.2, toLoad: 0.6, observeS: 7200, burst: 0 },
+  { name: 'md1-5ms', workers: 1, replicas: 1, serviceS: 0.005, service: 'deterministic', fromLoad: 0.2, toLoad: 0.65, observeS: 7200, burst: 0 },
+  { name: 'md4-80ms', workers: 4, replicas: 1, serviceS: 0.08, service: 'deterministic', fromLoad: 0.2, toLoad: 0.6, observeS: 7200, burst: 0 },
+  { name: 'md8-30ms-x2', workers: 8, replicas: 2, serviceS: 0.03, service: 'deterministic', fromLoad: 0.3, toLoad: 0.7, observeS: 7200, burst: 0 },
+  { name: 'mm4-40ms-slow-bursty', workers: 4, replicas: 1, serviceS: 0.04, service: 'exponential', fromLoad: 0.1, toLoad: 0.4, observeS: 14_400, burst: 0.1 },
+  { name: 'mm2-100ms-fast', workers: 2, replicas: 1, serviceS: 0.1, service: 'exponential', fromLoad: 0.3, toLoad: 0.72, observeS: 3600, burst: 0 },
+  { name: 'md16-40ms-x4-bursty', workers: 16, replicas: 4, serviceS: 0.04, service: 'deterministic', fromLoad: 0.2, toLoad: 0.55, observeS: 7200, burst: 0.08 },
+];
+
+const CEILING = 0.8;
+const CPU_BASELINE = 0.03;
+const BUCKET_S = 60;
+
+const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '1' }, horizon: { type: 'string', default: '86400' } } });
+const seed = numberOption(args, 'seed', 0, { integer: true });
+const horizonS = numberOption(args, 'horizon', 60);
+
+interface Outcome {
+  scenario: string;
+  mode: 'cpu' | 'latency-only';
+  estimated: boolean;
+  satErr: number | null;
+  ttsErr: number | null;
+  pass: boolean;
+}
+
+const outcomes: Outcome[] = [];
+const relErr = (est: number, truth: number): number => Math.abs(est - truth) / truth;
+
+for (const [i, sc] of SCENARIOS.entries()) {
+  const capacity = (sc.workers * sc.replicas) / sc.serviceS;
+  const l0 = sc.fromLoad * capacity;
+  const growth = ((sc.toLoad - sc.fromLoad) * capacity) / sc.observeS;
+  // Bursts: a random factor per minute on top of the mean ramp (mean 1).
+  const rand = seededRandom(seed * 1000 + i + 17);
+  const factors = Array.from({ length: Math.ceil(sc.observeS / BUCKET_S) }, () => Math.max(0.2, 1 + sc.burst * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())));
+  const meanRate = (t: number): number => l0 + growth * t;
+  const rate = (t: number): number => meanRate(t) * (factors[Math.floor(t / BUCKET_S)] ?? 1);
+  const started = performance.now();
+  const buckets = simulateQueue({
+    workers: sc.workers,
+    replicas: sc.replicas,
+    serviceS: sc.serviceS,
+    service: sc.service,
+    arrivalRate: rate,
+    maxArrivalRate: meanRate(sc.observeS) * Math.max(...factors),
+    durationS: sc.observeS,
+    bucketS: BUCKET_S,
+    cpuBaseline: CPU_BASELINE,
+    seed: seed * 7919 + i,
+  });
+  const simMs = performance.now() - started;
+
+  for (const mode of ['cpu', 'latency-only'] as const) {
+    const truthSat = mode === 'cpu' ? (CEILING - CPU_BASELINE) * capacity : CEILING * capacity;
+    const truthTts = (truthSat - meanRate(sc.observeS)) / growth;
+    const samples = buckets.map((b) => ({ t: b.t, rps: b.rps, latencyMs: b.latencyMs, cpu: mode === 'cpu' ? b.cpu : null }));
+    const t0 = performance.now();
+    const plan = planCapacity({ service: sc.name, stepS: BUCKET_S, samples, replicas: sc.replicas }, { horizonS, utilizationCeiling: CEILING, nowS: sc.observeS });
+    const fitMs = performance.now() - t0;
+    if (isCapacityGap(plan)) {
+      outcomes.push({ scenario: sc.name, mode, estimated: false, satErr: null, ttsErr: null, pass: false });
+      console.log(`${sc.name.padEnd(22)} ${mode.padEnd(12)} no estimate: ${plan.missing.join('; ')}`);
+      continue;
+    }
+    const satErr = relErr(plan.saturationRps, truthSat);
+    const ttsErr = plan.timeToSaturationS === null ? null : relErr(plan.timeToSaturationS, truthTts);
+    const pass = satErr <= 0.15 && ttsErr !== null && ttsErr <= 0.2;
+    outcomes.push({ scenario: sc.name, mode, estimated: true, satErr, ttsErr, pass });
+    console.log(
+      `${sc.name.padEnd(22)} ${mode.padEnd(12)} sat ${plan.saturationRps.toFixed(1)} (truth ${truthSat.toFixed(1)}, err ${(satErr * 100).toFixed(1)}%)` +
+        ` tts ${plan.timeToSaturationS === null ? 'null' : plan.timeToSaturationS.toFixed(0)}s (truth ${truthTts.toFixed(0)}s, err ${ttsErr === null ? '-' : (ttsErr * 100).toFixed(1) + '%'})` +
+        ` replicas ${plan.replicasNow}->${plan.replicasNeeded} conf ${plan.confidence.toFixed(2)} ${plan.method} ${pass ? 'PASS' : 'FAIL'}` +
+        ` [sim ${simMs.toFixed(0)} ms, plan ${fitMs.toFixed(0)} ms]`,
+    );
+  }
+}
+
+const summary = (mode: Outcome['mode']) => {
+  const rows = outcomes.filter((o) => o.mode === mode);
+  const est = rows.filter((o) => o.estimated);
+  const mean = (xs: number[]): number | null => (xs.length ? Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4)) : null);
+  return {
+    scenarios: rows.length,
+    estimated: est.length,
+    pass_rate: Number((rows.filter((o) => o.pass).length / rows.length).toFixed(4)),
+    sat_within_15pct: Number((est.filter((o) => (o.satErr ?? 1) <= 0.15).length / rows.length).toFixed(4)),
+    tts_within_20pct: Number((est.filter((o) => o.ttsErr !== null && o.ttsErr <= 0.2).length / rows.length).toFixed(4)),
+    mean_sat_err: mean(est.map((o) => o.satErr ?? 0)),
+    mean_tts_err: mean(est.flatMap((o) => (o.ttsErr === null ? [] : [o.ttsErr]))),
+  };
+};
+
+console.log(JSON.stringify({ eval: 'capacity', seed, horizon_s: horizonS, cpu: summary('cpu'), latency_only: summary('latency-only') }));
