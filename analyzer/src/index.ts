@@ -25,3 +25,13 @@ export type { LiveEvent, LiveEventListener, LiveEventType } from './events/live-
 export { createScheduler } from './jobs/scheduler.ts';
 export type { Scheduler, SchedulerOptions } from './jobs/scheduler.ts';
 export type { Job, JobContext, JobLog, JobResult, JobRun } from './jobs/job.ts';
+export { planCapacity, isCapacityGap, isoDuration, linearFit, DEFAULT_HORIZON_S, DEFAULT_UTILIZATION_CEILING } from './models/capacity/plan-capacity.ts';
+export type { CapacityGap, CapacityInput, CapacityLimit, CapacityOptions, CapacityPlan, CapacitySample, LimitKind, LinearFit } from './models/capacity/plan-capacity.ts';
+export { erlangC, fitQueue, fitUsl, mmcWait, queueRateAtResponseTime, queueResponseTime, uslThroughput } from './models/capacity/queueing.ts';
+export type { FitQuality, QueueFit, QueueFitOptions, QueueModel, RatePoint, UslFit, UslModel } from './models/capacity/queueing.ts';
+export { linearTrendForecast, theilSen } from './models/capacity/demand-forecast.ts';
+export type { DemandForecaster, DemandForecastPoint, LinearTrendOptions, TrendFit } from './models/capacity/demand-forecast.ts';
+export { rightSize, quantile } from './models/capacity/right-sizing.ts';
+export type { ResourceChange, ResourceKind, RightSizingInput, RightSizingOptions, RightSizingResult } from './models/capacity/right-sizing.ts';
+export { capacityInputFrom, countReplicas, loadServiceResources } from './queries/capacity-inputs.ts';
+export type { ResourceQuery, ResourceSeries, ServiceResources } from './queries/capacity-inputs.ts';
