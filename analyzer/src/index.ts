@@ -35,3 +35,5 @@ export { rightSize, quantile } from './models/capacity/right-sizing.ts';
 export type { ResourceChange, ResourceKind, RightSizingInput, RightSizingOptions, RightSizingResult } from './models/capacity/right-sizing.ts';
 export { capacityInputFrom, countReplicas, loadServiceResources } from './queries/capacity-inputs.ts';
 export type { ResourceQuery, ResourceSeries, ServiceResources } from './queries/capacity-inputs.ts';
+export { capacityJob, fetchCapacityNearingLimits } from './jobs/capacity-job.ts';
+export type { CapacityJobOptions, NearingLimit } from './jobs/capacity-job.ts';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness.ts';
-import { CHECKOUT, FIXTURE_MINUTES, fixtureIso, insertCapacityFixture } from '../testing/capacity-fixture.ts';
+import { CHECKOUT, FIXTURE_MINUTES, fixtureIso, insertCapacityFixture } from '../../../analyzer/src/queries/testing/capacity-fixture.ts';
 
 let h: ApiHarness;
 

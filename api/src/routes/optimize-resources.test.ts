@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness, type Reply } from '../testing/api-harness.ts';
-import { FIXTURE_MINUTES, fixtureIso, insertCapacityFixture } from '../testing/capacity-fixture.ts';
+import { FIXTURE_MINUTES, fixtureIso, insertCapacityFixture } from '../../../analyzer/src/queries/testing/capacity-fixture.ts';
 
 let h: ApiHarness;
 

@@ -15,8 +15,8 @@
 import { TABLE_COLUMNS, type OtelTable } from '@ppo/collector';
 import type { Storage } from '@ppo/storage';
 // Test helpers reached by path (not package surface).
-import { decodeRequest } from '../../../collector/src/otlp/decode.ts';
-import { mapLiteral, spanTsvRow } from '../../../analyzer/src/queries/testing/span-tsv.ts';
+import { decodeRequest } from '../../../../collector/src/otlp/decode.ts';
+import { mapLiteral, spanTsvRow } from './span-tsv.ts';
 
 export const FIXTURE_T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 export const FIXTURE_MINUTES = 60;
