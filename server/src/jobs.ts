@@ -1,4 +1,4 @@
-import type { Job } from '@ppo/analyzer';
+import { capacityJob, type Job } from '@ppo/analyzer';
 import type { PpoConfig } from './config.ts';
 
 /**
@@ -7,5 +7,8 @@ import type { PpoConfig } from './config.ts';
  * the jobs that read those findings (recommendations, outcome measurement).
  */
 export function analyzerJobs(_config: PpoConfig): Job[] {
-  return [];
+  return [
+    // Capacity plans per service (ppo_capacity) and `forecast` events for those nearing saturation.
+    capacityJob(),
+  ];
 }
