@@ -15,15 +15,26 @@
  *   saturation, counted from the end of the observation.
  * Pass: saturation within 15% and time within 20% of the truth.
  *
+ * End to end (unless --skip-e2e): one more scenario runs through a real PPO
+ * process (`npm start` as a child, its own data dir and ports): every
+ * simulated request is sent as a span over OTLP/HTTP with its replica's
+ * service.instance.id, CPU utilization per replica as an OTLP gauge, and the
+ * plan is read from GET /api/ppo/capacity-planning.
+ *
  * Prints one line per scenario and mode, then one JSON line with pass rates
  * and mean absolute relative errors.
  *   --seed N       base seed (default 1)
  *   --horizon S    planning horizon, seconds (default 86400)
+ *   --skip-e2e     leave out the run through a real PPO
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isCapacityGap, planCapacity } from '../../analyzer/src/models/capacity/plan-capacity.ts';
 import { simulateQueue, seededRandom } from '../../analyzer/src/models/capacity/testing/queue-simulation.ts';
 import { numberOption } from '../lib/cli-args.ts';
+import { startPpoProcess } from '../lib/ppo-process.ts';
 
 interface Scenario {
   name: string;
@@ -58,7 +69,7 @@ const CEILING = 0.8;
 const CPU_BASELINE = 0.03;
 const BUCKET_S = 60;
 
-const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '1' }, horizon: { type: 'string', default: '86400' } } });
+const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '1' }, horizon: { type: 'string', default: '86400' }, 'skip-e2e': { type: 'boolean', default: false } } });
 const seed = numberOption(args, 'seed', 0, { integer: true });
 const horizonS = numberOption(args, 'horizon', 60);
 
@@ -138,4 +149,105 @@ const summary = (mode: Outcome['mode']) => {
   };
 };
 
-console.log(JSON.stringify({ eval: 'capacity', seed, horizon_s: horizonS, cpu: summary('cpu'), latency_only: summary('latency-only') }));
+const e2e = args['skip-e2e'] ? null : await endToEnd();
+
+console.log(JSON.stringify({ eval: 'capacity', seed, horizon_s: horizonS, cpu: summary('cpu'), latency_only: summary('latency-only'), end_to_end: e2e }));
+
+/**
+ * M/M/2 per replica, 2 replicas, s = 200 ms (capacity 20 rps), arrivals
+ * 4 → 12 rps over 2 hours (about 58k spans), through a real PPO.
+ */
+async function endToEnd(): Promise<{ sat_err: number; tts_err: number | null; pass: boolean; method: string; spans: number } | { error: string }> {
+  const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z: a fixed past window (retention 0 keeps it)
+  const observeS = 7200;
+  const sc = { workers: 2, replicas: 2, serviceS: 0.2 };
+  const capacity = (sc.workers * sc.replicas) / sc.serviceS;
+  const l0 = 0.2 * capacity;
+  const growth = (0.4 * capacity) / observeS;
+  const spans: { start: number; latency: number; replica: number }[] = [];
+  const buckets = simulateQueue({
+    ...sc,
+    service: 'exponential',
+    arrivalRate: (t) => l0 + growth * t,
+    maxArrivalRate: l0 + growth * observeS,
+    durationS: observeS,
+    bucketS: BUCKET_S,
+    cpuBaseline: CPU_BASELINE,
+    seed: seed * 31 + 5,
+    onRequest: (start, latency, replica) => spans.push({ start, latency, replica }),
+  });
+  // Per-replica CPU: the simulation reports the fleet mean; both replicas get it (random balancing keeps them close).
+  const dataDir = await mkdtemp(join(tmpdir(), 'ppo-eval-capacity-'));
+  const ppo = await startPpoProcess({ repoRoot: process.cwd(), dataDir, logLevel: 'warn', nodeFlags: [] });
+  try {
+    const otlp = `http://127.0.0.1:${ppo.ports.http}`;
+    const post = async (path: string, body: unknown): Promise<void> => {
+      const res = await fetch(`${otlp}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    };
+    const kv = (o: Record<string, string>) => Object.entries(o).map(([key, v]) => ({ key, value: { stringValue: v } }));
+    const nanos = (s: number): string => (BigInt(Math.round((T0 + s) * 1e6)) * 1000n).toString();
+    const hex = (n: number, w: number): string => n.toString(16).padStart(w, '0');
+    const BATCH = 4000;
+    for (let from = 0; from < spans.length; from += BATCH) {
+      const batch = spans.slice(from, from + BATCH);
+      await post('/v1/traces', {
+        resourceSpans: [0, 1].map((replica) => ({
+          resource: { attributes: kv({ 'service.name': 'sim-checkout', 'service.instance.id': `sim-${replica}` }) },
+          scopeSpans: [
+            {
+              scope: { name: 'eval-capacity' },
+              spans: batch.flatMap((sp, i) =>
+                sp.replica !== replica
+                  ? []
+                  : [{ traceId: hex(from + i + 1, 32), spanId: hex(from + i + 1, 16), name: 'POST /checkout', kind: 2, startTimeUnixNano: nanos(sp.start), endTimeUnixNano: nanos(sp.start + sp.latency) }],
+              ),
+            },
+          ],
+        })),
+      });
+    }
+    await post('/v1/metrics', {
+      resourceMetrics: [0, 1].map((replica) => ({
+        resource: { attributes: kv({ 'service.name': 'sim-checkout', 'service.instance.id': `sim-${replica}` }) },
+        scopeMetrics: [
+          {
+            scope: { name: 'eval-capacity' },
+            metrics: [{ name: 'process.cpu.utilization', unit: '1', gauge: { dataPoints: buckets.map((b) => ({ timeUnixNano: nanos(b.t + 30), asDouble: b.cpu })) } }],
+          },
+        ],
+      })),
+    });
+    // Wait until every span is stored (the collector acknowledges before it inserts).
+    const api = `http://127.0.0.1:${ppo.ports.api}/api/ppo`;
+    const range = `from=${new Date(T0 * 1000).toISOString()}&to=${new Date((T0 + observeS) * 1000).toISOString()}`;
+    for (let i = 0; ; i++) {
+      const res = await fetch(`${api}/services?${range}`);
+      const body = (await res.json()) as { services?: { name: string; spans: number }[] };
+      if (body.services?.find((x) => x.name === 'sim-checkout')?.spans === spans.length) break;
+      if (i > 600) throw new Error('spans did not all arrive within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await fetch(`${api}/capacity-planning?service=sim-checkout&horizon=${horizonS}&${range}`);
+    const body = (await res.json()) as { services?: { saturation_rps: number; time_to_saturation_s: number | null; method: string; replicas_now: number; replicas_needed: number; confidence: number }[]; detail?: string };
+    const plan = body.services?.[0];
+    if (!res.ok || !plan) throw new Error(`capacity-planning ${res.status}: ${body.detail ?? JSON.stringify(body)}`);
+    const truthSat = (CEILING - CPU_BASELINE) * capacity;
+    const truthTts = (truthSat - (l0 + growth * observeS)) / growth;
+    const satErr = relErr(plan.saturation_rps, truthSat);
+    const ttsErr = plan.time_to_saturation_s === null ? null : relErr(plan.time_to_saturation_s, truthTts);
+    const pass = satErr <= 0.15 && ttsErr !== null && ttsErr <= 0.2;
+    console.log(
+      `${'e2e-mm2x2-200ms'.padEnd(22)} ${'ppo'.padEnd(12)} sat ${plan.saturation_rps.toFixed(1)} (truth ${truthSat.toFixed(1)}, err ${(satErr * 100).toFixed(1)}%)` +
+        ` tts ${plan.time_to_saturation_s ?? 'null'}s (truth ${truthTts.toFixed(0)}s, err ${ttsErr === null ? '-' : (ttsErr * 100).toFixed(1) + '%'})` +
+        ` replicas ${plan.replicas_now}->${plan.replicas_needed} conf ${plan.confidence.toFixed(2)} ${plan.method} ${pass ? 'PASS' : 'FAIL'} [${spans.length} spans via OTLP/HTTP]`,
+    );
+    return { sat_err: Number(satErr.toFixed(4)), tts_err: ttsErr === null ? null : Number(ttsErr.toFixed(4)), pass, method: plan.method, spans: spans.length };
+  } catch (err) {
+    console.log(`e2e failed: ${(err as Error).message}\n${ppo.tail().slice(-5).join('\n')}`);
+    return { error: (err as Error).message };
+  } finally {
+    await ppo.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -25,6 +25,8 @@ export interface QueueSimulation {
   /** Std-dev of additive CPU measurement noise; default 0.01. */
   readonly cpuNoise?: number;
   readonly seed: number;
+  /** Called per request (arrival and response time in seconds, replica index), e.g. to emit a span. */
+  readonly onRequest?: (arrivalS: number, latencyS: number, replica: number) => void;
 }
 
 export interface SimulatedBucket {
@@ -73,7 +75,8 @@ export function simulateQueue(sim: QueueSimulation): SimulatedBucket[] {
     t += -Math.log(1 - rand()) / sim.maxArrivalRate;
     if (t >= sim.durationS) break;
     if (rand() * sim.maxArrivalRate > sim.arrivalRate(t)) continue;
-    const replica = free[Math.floor(rand() * replicas)]!;
+    const replicaIndex = Math.floor(rand() * replicas);
+    const replica = free[replicaIndex]!;
     let w = 0;
     for (let i = 1; i < replica.length; i++) if (replica[i]! < replica[w]!) w = i;
     const start = Math.max(t, replica[w]!);
@@ -84,6 +87,7 @@ export function simulateQueue(sim: QueueSimulation): SimulatedBucket[] {
     arrivals[b]! += 1;
     latencySum[b]! += end - t;
     addBusy(start, end);
+    sim.onRequest?.(t, end - t, replicaIndex);
   }
 
   const baseline = sim.cpuBaseline ?? 0.03;
