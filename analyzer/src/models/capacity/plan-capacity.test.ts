@@ -110,3 +110,19 @@ describe('isoDuration', () => {
     expect(isoDuration(3 * 86_400)).toBe('P3D');
   });
 });
+
+describe('planCapacity with retrograde scaling', () => {
+  it('takes the USL peak once throughput is seen falling as concurrency rises', () => {
+    // A closed-loop service: throughput X(N) = 100N / (1 + 0.05(N − 1) + 0.01N(N − 1)), peak near N = 9.7.
+    const usl = (n: number): number => (100 * n) / (1 + 0.05 * (n - 1) + 0.01 * n * (n - 1));
+    const samples = Array.from({ length: 40 }, (_, i) => {
+      const n = 1 + i * 0.5; // concurrency 1..20.5, past the peak
+      const x = usl(n);
+      return { t: i * 60, rps: x, latencyMs: (n / x) * 1000 };
+    });
+    const p = plan({ service: 'locky', stepS: 60, samples, replicas: 1 });
+    expect(p.method).toMatch(/^usl-peak/);
+    expect(p.saturationRps).toBeCloseTo(usl(Math.sqrt(0.95 / 0.01)), -1);
+    expect(p.fits.usl!.model.kappa).toBeCloseTo(0.01, 3);
+  });
+});

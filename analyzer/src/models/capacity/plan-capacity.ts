@@ -143,6 +143,25 @@ function meanOfLast(values: readonly number[], k: number): number | null {
   return tail.length === 0 ? null : tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 
+function medianOf(xs: number[]): number {
+  xs.sort((a, b) => a - b);
+  const mid = xs.length >> 1;
+  return xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
+}
+
+/** At least 5 points beyond peak concurrency, and their median throughput below that of the points in [0.7·N*, N*]. */
+function retrogradeSeen(pairs: readonly CapacitySample[], peakN: number): boolean {
+  if (!Number.isFinite(peakN)) return false;
+  const beyond: number[] = [];
+  const before: number[] = [];
+  for (const p of pairs) {
+    const n = (p.rps * (p.latencyMs as number)) / 1000;
+    if (n > peakN) beyond.push(p.rps);
+    else if (n >= 0.7 * peakN) before.push(p.rps);
+  }
+  return beyond.length >= 5 && before.length >= 3 && medianOf(beyond) < medianOf(before);
+}
+
 /** A utilization-law fit worth planning on: load explains the resource (R² ≥ 0.5) and it grows with load. */
 function resourceLimit(kind: 'cpu' | 'memory', fit: LinearFit | undefined, ceiling: number): CapacityLimit | undefined {
   if (!fit || !(fit.slope > 0) || fit.r2 < 0.5) return undefined;
@@ -195,10 +214,11 @@ export function planCapacity(input: CapacityInput, opts: CapacityOptions = {}): 
   }
   // Retrograde scaling (κ > 0) caps throughput whatever the utilization says.
   // On an open system below saturation the USL only bends to mimic the
-  // queueing knee, so its peak counts as a limit only once the observed
-  // concurrency has reached it (throughput seen falling as concurrency rises).
-  const maxConcurrency = Math.max(0, ...latPairs.map((s) => (s.rps * (s.latencyMs as number)) / 1000));
-  if (usl !== undefined && usl.r2 >= 0.9 && usl.model.kappa > 0 && maxConcurrency >= usl.peakConcurrency) {
+  // queueing knee (throughput still rises with concurrency there), so its
+  // peak counts as a limit only when the data show the retrograde region:
+  // several points past the peak concurrency whose throughput is below that
+  // of the points just before it.
+  if (usl !== undefined && usl.r2 >= 0.9 && usl.model.kappa > 0 && retrogradeSeen(latPairs, usl.peakConcurrency)) {
     limits.push({ kind: 'usl-peak', saturationRps: usl.peakThroughput, r2: usl.r2 });
   }
 
