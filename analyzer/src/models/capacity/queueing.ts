@@ -168,11 +168,19 @@ export function fitQueue(points: readonly RatePoint[], opts: QueueFitOptions = {
   const maxC = opts.maxWorkers ?? 256;
   const cs = opts.workers !== undefined ? [Math.max(1, Math.round(opts.workers))] : workerCandidates(maxC);
   let best: { c: number; cand: Candidate } | undefined;
+  let sinceBest = 0;
   for (const c of cs) {
     const cand = fitS(usable, c, maxX, maxY);
     // Ties (flat latency: every large c fits) go to the smaller c, the
     // conservative capacity, unless the larger one is clearly better.
-    if (!best || cand.sse < best.cand.sse * (1 - 1e-3)) best = { c, cand };
+    if (!best || cand.sse < best.cand.sse * (1 - 1e-3)) {
+      best = { c, cand };
+      sinceBest = 0;
+    } else if (++sinceBest >= 12) {
+      // The error over c is flat-to-rising past the best fit (more workers
+      // only flatten the curve further); 12 misses in a row end the search.
+      break;
+    }
   }
   if (!best || !Number.isFinite(best.cand.sse)) return undefined;
   const model: QueueModel = { c: best.c, s: best.cand.s, k: best.cand.k };
