@@ -25,3 +25,5 @@ export type { LiveEvent, LiveEventListener, LiveEventType } from './events/live-
 export { createScheduler } from './jobs/scheduler.ts';
 export type { Scheduler, SchedulerOptions } from './jobs/scheduler.ts';
 export type { Job, JobContext, JobLog, JobResult, JobRun } from './jobs/job.ts';
+export { detectAnomalies, inferStepMs, minimumPoints, resolveAnomalyOptions } from './models/anomaly/detect-anomalies.ts';
+export type { Anomaly, AnomalyKind, AnomalySeverity, DetectAnomaliesInput, DetectAnomaliesOptions } from './models/anomaly/detect-anomalies.ts';

@@ -1,0 +1,470 @@
+import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
+
+/**
+ * Online, seasonal-robust anomaly detection for one regular-ish series (RED,
+ * resource metrics): spikes, dips and level shifts.
+ *
+ * The detector walks the series once, oldest first, and decides about point i
+ * from points 0..i only (plus a confirmation delay of at most `minRun − 1`
+ * points for a sustained excursion, or `shiftPoints − 1` before an excursion
+ * is called a level shift). Running it over a prefix gives the same anomalies
+ * the full run reports for that prefix, so the same code is honest as a live
+ * detector and as a batch one. Per point:
+ *
+ * 1. Baseline. Two causal predictors over a *cleaned* history (points judged
+ *    anomalous are replaced by their prediction, so an incident does not
+ *    drag the baseline along with it):
+ *    - local level: the median of the last `levelWindow` points;
+ *    - seasonal: the median of the same phase on up to `maxSeasons` previous
+ *      days (the season is one day at the series' step), plus the median
+ *      recent deviation from that profile — seasonal naive with a robust
+ *      level correction, an STL-like split into profile + level.
+ *    The seasonal predictor is used only while its recent absolute error
+ *    (EWMA) is clearly lower than the local level's: a daily season is used
+ *    when the data has one, never assumed.
+ * 2. Robust scale of the predictor's recent residuals (1.4826·MAD over
+ *    `scaleWindow` points, falling back to the mean absolute deviation), so
+ *    z = residual / scale.
+ * 3. Threshold: `zThreshold`, raised to `tailFactor ×` the 99th percentile of
+ *    the |z| the series has shown over `tailWindow` normal points. Ops series
+ *    have heavy tails; an excursion is an anomaly only when it is extreme for
+ *    *this* series, not merely for a Gaussian.
+ * 4. Excursions with hysteresis: an excursion starts at |z| ≥ threshold and
+ *    lasts while |z| stays ≥ `exitRatio ×` threshold on the same side. It
+ *    becomes an anomaly once it has `minRun` points over the threshold, or one
+ *    point over `spikeFactor ×` the threshold. If it lasts `shiftPoints` it is
+ *    a level shift: the baseline is re-anchored on the new level (the values
+ *    since the excursion began), so a deploy regression is reported once, not
+ *    for as long as it persists.
+ * 5. Change points below the per-point threshold: a two-sided CUSUM on the
+ *    clipped z (drift `cusumDrift`, decision interval `cusumThreshold`) finds
+ *    sustained shifts too small for step 4, e.g. latency +3σ after a deploy,
+ *    and reports them as level shifts starting where the CUSUM left zero.
+ * 6. Flapping: anomalies closer than `mergeGap` points are merged into one.
+ *    Nothing is reported during the first `warmupPoints` points.
+ */
+
+export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
+export type AnomalySeverity = 'minor' | 'major' | 'critical';
+
+export interface Anomaly {
+  /** First anomalous point, unix ms. */
+  readonly start: number;
+  /** Last anomalous point, unix ms (= start for a one-point spike). */
+  readonly end: number;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly kind: AnomalyKind;
+  readonly direction: 'up' | 'down';
+  /** Peak |residual| in robust standard deviations (for a CUSUM shift: the mean shift). */
+  readonly score: number;
+  readonly severity: AnomalySeverity;
+  /** The point where the score peaked, unix ms, with its value and the baseline there. */
+  readonly peakAt: number;
+  readonly actual: number;
+  readonly expected: number;
+  /** True when the excursion was still under way at the last point. */
+  readonly ongoing: boolean;
+}
+
+export interface DetectAnomaliesInput {
+  /** Values in time order; null (or a non-finite number) for a missing point. */
+  readonly values: readonly (number | null)[];
+  /** Unix ms per value, same length. */
+  readonly times: readonly number[];
+  /** The series' step, ms; the median gap between times when absent. */
+  readonly stepMs?: number | undefined;
+}
+
+export interface DetectAnomaliesOptions {
+  /** Points of the local-level median. Default: 2 h at the step, clamped to [12, 120]. */
+  readonly levelWindow?: number;
+  /** Points the residual scale is estimated over. Default: 1 day at the step, clamped to [60, 1440]. */
+  readonly scaleWindow?: number;
+  /** Normal points the tail percentile is taken over. Default: 7 days at the step, clamped to [200, 4032]. */
+  readonly tailWindow?: number;
+  /** No anomaly is reported before this point index. Default: 2 × levelWindow, at least 30. */
+  readonly warmupPoints?: number;
+  /** Minimum robust z for a point to count. Default 5. */
+  readonly zThreshold?: number;
+  /** The threshold is at least this × the series' own 99th-percentile |z|. Default 1.5. */
+  readonly tailFactor?: number;
+  /** An excursion continues while |z| ≥ this × threshold. Default 0.5. */
+  readonly exitRatio?: number;
+  /** Points over the threshold that confirm an excursion. Default 2. */
+  readonly minRun?: number;
+  /** One point over this × threshold confirms on its own. Default 2. */
+  readonly spikeFactor?: number;
+  /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
+  readonly shiftPoints?: number;
+  /** Anomalies separated by at most this many points merge. Default: levelWindow. */
+  readonly mergeGap?: number;
+  /** CUSUM drift k, in σ (detects shifts ≳ 2k). Default 1. */
+  readonly cusumDrift?: number;
+  /** CUSUM decision interval h, in σ. Default 15; Infinity disables the change-point detector. */
+  readonly cusumThreshold?: number;
+  /** z is clipped to ±this before entering the CUSUM (one outlier cannot trip it). Default 3. */
+  readonly cusumClip?: number;
+  /** Use a daily seasonal baseline when it predicts better. Default true. */
+  readonly seasonal?: boolean;
+  /** Previous days the seasonal profile takes the median over. Default 5. */
+  readonly maxSeasons?: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** Median positive gap between consecutive times (ms); 60 s when it cannot be told. */
+export function inferStepMs(times: readonly number[]): number {
+  const n = Math.min(times.length - 1, 5000);
+  if (n < 1) return 60_000;
+  const gaps = new Float64Array(n);
+  let m = 0;
+  for (let i = 1; i <= n; i++) {
+    const d = times[i]! - times[i - 1]!;
+    if (d > 0) gaps[m++] = d;
+  }
+  return m === 0 ? 60_000 : medianInPlace(gaps, m);
+}
+
+/** The options as the detector applies them for a given step (the API documents these). */
+export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions = {}): Required<DetectAnomaliesOptions> {
+  const per = (ms: number): number => Math.round(ms / stepMs);
+  const levelWindow = Math.max(3, Math.round(o.levelWindow ?? clamp(per(2 * HOUR_MS), 12, 120)));
+  return {
+    levelWindow,
+    scaleWindow: Math.max(10, Math.round(o.scaleWindow ?? clamp(per(DAY_MS), 60, 1440))),
+    tailWindow: Math.max(50, Math.round(o.tailWindow ?? clamp(per(7 * DAY_MS), 200, 4032))),
+    warmupPoints: Math.max(0, Math.round(o.warmupPoints ?? Math.max(2 * levelWindow, 30))),
+    zThreshold: o.zThreshold ?? 5,
+    tailFactor: o.tailFactor ?? 1.5,
+    exitRatio: o.exitRatio ?? 0.5,
+    minRun: Math.max(1, Math.round(o.minRun ?? 2)),
+    spikeFactor: o.spikeFactor ?? 2,
+    shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
+    mergeGap: Math.max(0, Math.round(o.mergeGap ?? levelWindow)),
+    cusumDrift: o.cusumDrift ?? 1,
+    cusumThreshold: o.cusumThreshold ?? 15,
+    cusumClip: o.cusumClip ?? 3,
+    seasonal: o.seasonal ?? true,
+    maxSeasons: Math.max(2, Math.round(o.maxSeasons ?? 5)),
+  };
+}
+
+/** Fewest points a series needs for the detector to judge anything (warm-up + a confirmation). */
+export function minimumPoints(stepMs: number, o: DetectAnomaliesOptions = {}): number {
+  const r = resolveAnomalyOptions(stepMs, o);
+  return r.warmupPoints + r.minRun;
+}
+
+function severityOf(score: number, threshold: number, kind: AnomalyKind): AnomalySeverity {
+  const ratio = score / threshold;
+  if (ratio >= 3) return 'critical';
+  if (ratio >= 1.5 || kind === 'level_shift') return 'major';
+  return 'minor';
+}
+
+interface Excursion {
+  sign: 1 | -1;
+  startIndex: number;
+  lastIndex: number;
+  points: number;
+  hot: number;
+  peakZ: number;
+  peakIndex: number;
+  peakExpected: number;
+  confirmed: boolean;
+  threshold: number;
+}
+
+interface Raw {
+  startIndex: number;
+  endIndex: number;
+  kind: AnomalyKind;
+  sign: 1 | -1;
+  score: number;
+  threshold: number;
+  peakIndex: number;
+  expected: number;
+  ongoing: boolean;
+}
+
+/** Anomalies of one series, oldest first. Pure and synchronous. */
+export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnomaliesOptions = {}): Anomaly[] {
+  const { values, times } = input;
+  if (values.length !== times.length) throw new RangeError(`values (${values.length}) and times (${times.length}) differ in length`);
+  const n = values.length;
+  if (n === 0) return [];
+  const stepMs = input.stepMs !== undefined && input.stepMs > 0 ? input.stepMs : inferStepMs(times);
+  const o = resolveAnomalyOptions(stepMs, options);
+  const season = Math.round(DAY_MS / stepMs);
+  const seasonalOn = o.seasonal && season >= 4 && n >= 2 * season + o.levelWindow;
+
+  // Cleaned history: raw values, with anomalous points replaced by their baseline.
+  const clean = new Float64Array(n).fill(Number.NaN);
+  const levelRing = new Ring(o.levelWindow);
+  const devRing = new Ring(o.levelWindow); // clean − seasonal profile
+  const resN = new Ring(o.scaleWindow);
+  const resS = new Ring(o.scaleWindow);
+  const tail = new Ring(o.tailWindow);
+  const scratch = new Float64Array(Math.max(o.levelWindow, o.scaleWindow, o.tailWindow, o.maxSeasons) + 1);
+  const profileAt = new Float64Array(n).fill(Number.NaN);
+
+  // Model selection: EWMA of each predictor's absolute error over about a day.
+  const alpha = 1 / Math.max(o.levelWindow, Math.min(season, 1440));
+  let errN = Number.NaN;
+  let errS = Number.NaN;
+  let useSeasonal = false;
+
+  // Scale and tail percentile change slowly: refresh them every few points.
+  const scaleEvery = Math.max(1, Math.floor(o.scaleWindow / 48));
+  let sinceScale = Infinity;
+  let scaleN = 0;
+  let scaleS = 0;
+  const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
+  let sinceTail = Infinity;
+  let tailQ = 0;
+  // Smallest non-zero difference between values: the series' resolution, a floor for σ.
+  let quantum = Infinity;
+  let prevY = Number.NaN;
+
+  let cusumUp = 0;
+  let cusumDown = 0;
+  let cusumUpStart = -1;
+  let cusumDownStart = -1;
+  let cusumUpSum = 0;
+  let cusumDownSum = 0;
+
+  let exc: Excursion | undefined;
+  const raws: Raw[] = [];
+
+  const seasonalProfile = (i: number): number => {
+    let m = 0;
+    for (let k = 1; k <= o.maxSeasons; k++) {
+      const j = i - k * season;
+      if (j < 0) break;
+      const v = clean[j]!;
+      if (!Number.isNaN(v)) scratch[m++] = v;
+    }
+    return m >= 2 ? medianInPlace(scratch, m) : Number.NaN;
+  };
+
+  /** Re-anchors the baseline on the raw values from `from` to `to` (a confirmed shift). */
+  const rebaseline = (from: number, to: number): void => {
+    levelRing.clear();
+    devRing.clear();
+    for (let j = Math.max(from, to - o.levelWindow + 1); j <= to; j++) {
+      const v = values[j];
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      clean[j] = v;
+      levelRing.push(v);
+      const p = profileAt[j]!;
+      if (!Number.isNaN(p)) devRing.push(v - p);
+    }
+    cusumUp = cusumDown = cusumUpSum = cusumDownSum = 0;
+    cusumUpStart = cusumDownStart = -1;
+    sinceScale = Infinity;
+  };
+
+  const closeExcursion = (e: Excursion, ongoing: boolean, kind?: AnomalyKind): void => {
+    if (!e.confirmed) return;
+    raws.push({
+      startIndex: e.startIndex,
+      endIndex: e.lastIndex,
+      kind: kind ?? (e.sign > 0 ? 'spike' : 'dip'),
+      sign: e.sign,
+      score: e.peakZ,
+      threshold: e.threshold,
+      peakIndex: e.peakIndex,
+      expected: e.peakExpected,
+      ongoing,
+    });
+  };
+
+  for (let i = 0; i < n; i++) {
+    const raw = values[i];
+    if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
+    const y = raw;
+    if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
+    prevY = y;
+
+    // 1. Baselines from the cleaned past.
+    if (levelRing.size === 0) {
+      clean[i] = y;
+      levelRing.push(y);
+      continue;
+    }
+    const levelCount = levelRing.copyTo(scratch);
+    const bN = medianInPlace(scratch, levelCount);
+    let bS = Number.NaN;
+    if (seasonalOn && i >= 2 * season) {
+      const p = seasonalProfile(i);
+      profileAt[i] = p;
+      if (!Number.isNaN(p) && devRing.size >= Math.ceil(o.levelWindow / 2)) {
+        const m = devRing.copyTo(scratch);
+        bS = p + medianInPlace(scratch, m);
+      }
+    }
+    useSeasonal = !Number.isNaN(bS) && !Number.isNaN(errS) && errS < 0.8 * errN;
+    const b = useSeasonal ? bS : bN;
+    const ready = levelCount >= Math.ceil(o.levelWindow / 2);
+
+    // 2. Robust scale of the chosen predictor's residuals.
+    if (++sinceScale >= scaleEvery) {
+      scaleN = robustScale(resN, scratch);
+      scaleS = robustScale(resS, scratch);
+      sinceScale = 0;
+    }
+    const resRing = useSeasonal ? resS : resN;
+    const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
+    const sigma = Math.max(useSeasonal ? scaleS : scaleN, floor);
+    const r = y - b;
+    const z = sigma > 0 ? r / sigma : r === 0 ? 0 : Math.sign(r) * Number.MAX_VALUE;
+    const az = Math.abs(z);
+
+    // 3. Threshold adapted to the series' own tail.
+    if (++sinceTail >= tailEvery) {
+      if (tail.size >= 100) {
+        const m = tail.copyTo(scratch);
+        tailQ = quantileInPlace(scratch, m, 0.99);
+      }
+      sinceTail = 0;
+    }
+    const threshold = Math.max(o.zThreshold, o.tailFactor * tailQ);
+    const judging = ready && resRing.size >= Math.min(30, o.scaleWindow) && i >= o.warmupPoints;
+
+    // 4. Excursions.
+    let anomalous = false;
+    if (exc) {
+      if (Math.sign(z) === exc.sign && az >= o.exitRatio * exc.threshold) {
+        exc.points++;
+        exc.lastIndex = i;
+        if (az >= exc.threshold) exc.hot++;
+        if (az > exc.peakZ) {
+          exc.peakZ = az;
+          exc.peakIndex = i;
+          exc.peakExpected = b;
+        }
+        anomalous = true;
+      } else {
+        closeExcursion(exc, false);
+        exc = undefined;
+      }
+    }
+    if (!exc && judging && az >= threshold) {
+      exc = { sign: z > 0 ? 1 : -1, startIndex: i, lastIndex: i, points: 1, hot: 1, peakZ: az, peakIndex: i, peakExpected: b, confirmed: false, threshold };
+      anomalous = true;
+    }
+    if (exc && !exc.confirmed && (exc.hot >= o.minRun || exc.peakZ >= o.spikeFactor * exc.threshold)) exc.confirmed = true;
+    if (exc && exc.points >= o.shiftPoints) {
+      // Sustained: a level shift. Report it once and follow the new level.
+      exc.confirmed = true;
+      closeExcursion(exc, false, 'level_shift');
+      rebaseline(exc.startIndex, i);
+      exc = undefined;
+      continue;
+    }
+
+    // 5. CUSUM on the clipped z of points the excursion logic did not claim.
+    if (!anomalous && judging && Number.isFinite(o.cusumThreshold)) {
+      const zc = Math.max(-o.cusumClip, Math.min(o.cusumClip, z));
+      if (cusumUp === 0) {
+        cusumUpStart = i;
+        cusumUpSum = 0;
+      }
+      if (cusumDown === 0) {
+        cusumDownStart = i;
+        cusumDownSum = 0;
+      }
+      cusumUp = Math.max(0, cusumUp + zc - o.cusumDrift);
+      cusumDown = Math.max(0, cusumDown - zc - o.cusumDrift);
+      cusumUpSum += r;
+      cusumDownSum += r;
+      const up = cusumUp > o.cusumThreshold;
+      if (up || cusumDown > o.cusumThreshold) {
+        const start = up ? cusumUpStart : cusumDownStart;
+        const count = Math.max(1, i - start + 1);
+        const meanShift = (up ? cusumUpSum : cusumDownSum) / count;
+        raws.push({
+          startIndex: start,
+          endIndex: i,
+          kind: 'level_shift',
+          sign: up ? 1 : -1,
+          score: sigma > 0 ? Math.abs(meanShift) / sigma : Number.MAX_VALUE,
+          threshold,
+          peakIndex: i,
+          expected: b,
+          ongoing: false,
+        });
+        rebaseline(start, i);
+        continue;
+      }
+    }
+
+    // History: anomalous points enter as their baseline, normal ones as they are.
+    const keep = anomalous ? b : y;
+    clean[i] = keep;
+    levelRing.push(keep);
+    if (!Number.isNaN(profileAt[i]!)) devRing.push(keep - profileAt[i]!);
+    if (!anomalous) {
+      resN.push(y - bN);
+      if (!Number.isNaN(bS)) resS.push(y - bS);
+      const eN = Math.abs(y - bN);
+      errN = Number.isNaN(errN) ? eN : errN + alpha * (eN - errN);
+      if (!Number.isNaN(bS)) {
+        const eS = Math.abs(y - bS);
+        errS = Number.isNaN(errS) ? eS : errS + alpha * (eS - errS);
+      }
+      if (judging || ready) tail.push(az);
+    }
+  }
+  if (exc) closeExcursion(exc, true);
+
+  return mergeAnomalies(raws, o.mergeGap).map((a) => {
+    const actual = values[a.peakIndex] ?? Number.NaN;
+    return {
+      start: times[a.startIndex]!,
+      end: times[a.endIndex]!,
+      startIndex: a.startIndex,
+      endIndex: a.endIndex,
+      kind: a.kind,
+      direction: a.sign > 0 ? 'up' : 'down',
+      score: a.score === Number.MAX_VALUE ? Number.MAX_VALUE : round3(a.score),
+      severity: severityOf(a.score, a.threshold, a.kind),
+      peakAt: times[a.peakIndex]!,
+      actual,
+      expected: a.expected,
+      ongoing: a.ongoing,
+    } satisfies Anomaly;
+  });
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/** Merges anomalies no more than `gap` points apart (flapping suppression). */
+function mergeAnomalies(raws: Raw[], gap: number): Raw[] {
+  const sorted = [...raws].sort((a, b) => a.startIndex - b.startIndex);
+  const out: Raw[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.startIndex - last.endIndex <= gap) {
+      const stronger = r.score / r.threshold > last.score / last.threshold ? r : last;
+      out[out.length - 1] = {
+        startIndex: last.startIndex,
+        endIndex: Math.max(last.endIndex, r.endIndex),
+        kind: last.kind === 'level_shift' || r.kind === 'level_shift' ? 'level_shift' : stronger.kind,
+        sign: stronger.sign,
+        score: stronger.score,
+        threshold: stronger.threshold,
+        peakIndex: stronger.peakIndex,
+        expected: stronger.expected,
+        ongoing: r.ongoing || last.ongoing,
+      };
+    } else {
+      out.push(r);
+    }
+  }
+  return out;
+}
