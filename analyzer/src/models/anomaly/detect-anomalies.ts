@@ -40,6 +40,10 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    clipped z (drift `cusumDrift`, decision interval `cusumThreshold`) finds
  *    sustained shifts too small for step 4, e.g. latency +3σ after a deploy,
  *    and reports them as level shifts starting where the CUSUM left zero.
+ *    z is first divided by √((1+ρ)/(1−ρ)), ρ the lag-1 autocorrelation of
+ *    recent residuals: on autocorrelated series (temperatures, queues) sums
+ *    of residuals wander that much more, and an unadjusted CUSUM would call
+ *    every wander a shift.
  * 6. Flapping: anomalies closer than `mergeGap` points are merged into one.
  *    Nothing is reported during the first `warmupPoints` points.
  */
@@ -107,12 +111,33 @@ export interface DetectAnomaliesOptions {
   readonly cusumClip?: number;
   /** Use a daily seasonal baseline when it predicts better. Default true. */
   readonly seasonal?: boolean;
+  /** ± points around the same time of day a recurring spike may wander. Default: 1 h at the step, clamped to [1, 60]. */
+  readonly recurrenceTolerance?: number;
   /** Previous days the seasonal profile takes the median over. Default 5. */
   readonly maxSeasons?: number;
 }
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/** One causal predictor: a seasonal profile (none for the local level) plus the median recent deviation from it. */
+interface Predictor {
+  readonly period: number;
+  /** Recent cleaned values minus the profile at their time. */
+  readonly dev: Ring;
+  /** Recent residuals of normal points (for the scale). */
+  readonly res: Ring;
+  /** The profile at every index (seasonal predictors only). */
+  readonly profileAt: Float64Array | undefined;
+  /** EWMA of |residual|. */
+  err: number;
+  scale: number;
+  /** √((1+ρ)/(1−ρ)) for the lag-1 autocorrelation ρ of recent residuals (1 for white noise). */
+  inflation: number;
+  base: number;
+  profile: number;
+}
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
@@ -150,6 +175,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     cusumClip: o.cusumClip ?? 3,
     seasonal: o.seasonal ?? true,
     maxSeasons: Math.max(2, Math.round(o.maxSeasons ?? 5)),
+    recurrenceTolerance: Math.max(0, Math.round(o.recurrenceTolerance ?? clamp(per(HOUR_MS), 1, 60))),
   };
 }
 
@@ -176,6 +202,8 @@ interface Excursion {
   peakIndex: number;
   peakExpected: number;
   confirmed: boolean;
+  /** The same excursion happened around this time on previous days: a cron job, a nightly batch. */
+  recurring: boolean;
   threshold: number;
 }
 
@@ -199,30 +227,39 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   if (n === 0) return [];
   const stepMs = input.stepMs !== undefined && input.stepMs > 0 ? input.stepMs : inferStepMs(times);
   const o = resolveAnomalyOptions(stepMs, options);
-  const season = Math.round(DAY_MS / stepMs);
-  const seasonalOn = o.seasonal && season >= 4 && n >= 2 * season + o.levelWindow;
+  // Predictor 0 is the local level; the others add a seasonal profile (a day,
+  // a week) when the series is long enough to see it twice.
+  const periods = [0];
+  if (o.seasonal) {
+    for (const ms of [DAY_MS, WEEK_MS]) {
+      const p = Math.round(ms / stepMs);
+      if (p >= 4 && n >= 2 * p + o.levelWindow) periods.push(p);
+    }
+  }
+  const predictors: Predictor[] = periods.map((period) => ({
+    period,
+    dev: new Ring(o.levelWindow),
+    res: new Ring(o.scaleWindow),
+    profileAt: period === 0 ? undefined : new Float64Array(n).fill(Number.NaN),
+    err: Number.NaN,
+    scale: 0,
+    inflation: 1,
+    base: Number.NaN,
+    profile: Number.NaN,
+  }));
+  const level = predictors[0]!;
 
   // Cleaned history: raw values, with anomalous points replaced by their baseline.
   const clean = new Float64Array(n).fill(Number.NaN);
-  const levelRing = new Ring(o.levelWindow);
-  const devRing = new Ring(o.levelWindow); // clean − seasonal profile
-  const resN = new Ring(o.scaleWindow);
-  const resS = new Ring(o.scaleWindow);
   const tail = new Ring(o.tailWindow);
   const scratch = new Float64Array(Math.max(o.levelWindow, o.scaleWindow, o.tailWindow, o.maxSeasons) + 1);
-  const profileAt = new Float64Array(n).fill(Number.NaN);
 
   // Model selection: EWMA of each predictor's absolute error over about a day.
-  const alpha = 1 / Math.max(o.levelWindow, Math.min(season, 1440));
-  let errN = Number.NaN;
-  let errS = Number.NaN;
-  let useSeasonal = false;
+  const alpha = 1 / clamp(Math.round(DAY_MS / stepMs), o.levelWindow, 1440);
 
   // Scale and tail percentile change slowly: refresh them every few points.
   const scaleEvery = Math.max(1, Math.floor(o.scaleWindow / 48));
   let sinceScale = Infinity;
-  let scaleN = 0;
-  let scaleS = 0;
   const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
   let sinceTail = Infinity;
   let tailQ = 0;
@@ -240,10 +277,10 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   let exc: Excursion | undefined;
   const raws: Raw[] = [];
 
-  const seasonalProfile = (i: number): number => {
+  const seasonalProfile = (i: number, period: number): number => {
     let m = 0;
     for (let k = 1; k <= o.maxSeasons; k++) {
-      const j = i - k * season;
+      const j = i - k * period;
       if (j < 0) break;
       const v = clean[j]!;
       if (!Number.isNaN(v)) scratch[m++] = v;
@@ -251,17 +288,21 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     return m >= 2 ? medianInPlace(scratch, m) : Number.NaN;
   };
 
+  const pushHistory = (j: number, v: number): void => {
+    clean[j] = v;
+    for (const p of predictors) {
+      const prof = p.profileAt ? p.profileAt[j]! : 0;
+      if (!Number.isNaN(prof)) p.dev.push(v - prof);
+    }
+  };
+
   /** Re-anchors the baseline on the raw values from `from` to `to` (a confirmed shift). */
   const rebaseline = (from: number, to: number): void => {
-    levelRing.clear();
-    devRing.clear();
+    for (const p of predictors) p.dev.clear();
     for (let j = Math.max(from, to - o.levelWindow + 1); j <= to; j++) {
       const v = values[j];
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
-      clean[j] = v;
-      levelRing.push(v);
-      const p = profileAt[j]!;
-      if (!Number.isNaN(p)) devRing.push(v - p);
+      pushHistory(j, v);
     }
     cusumUp = cusumDown = cusumUpSum = cusumDownSum = 0;
     cusumUpStart = cusumDownStart = -1;
@@ -283,6 +324,35 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     });
   };
 
+  /**
+   * Whether the raw series went at least half as far, the same way, within
+   * ±`recurrenceTolerance` of the same time on at least 2 of the 3 previous
+   * days. Daily jobs (backups, batch reports, log rotation) wander by minutes,
+   * so the exact-phase seasonal profile cannot absorb them; an operator does
+   * not want to be paged for them every night.
+   */
+  const day = Math.round(DAY_MS / stepMs);
+  const recursDaily = (i: number, expected: number): boolean => {
+    if (!o.seasonal || day < 4 || i < 2 * day) return false;
+    const v = values[i]!;
+    const need = 0.5 * (v - expected);
+    let days = 0;
+    for (let k = 1; k <= 3; k++) {
+      const c = i - k * day;
+      if (c - o.recurrenceTolerance < 0) break;
+      for (let j = c - o.recurrenceTolerance; j <= Math.min(i - 1, c + o.recurrenceTolerance); j++) {
+        const w = values[j];
+        if (w === null || w === undefined || !Number.isFinite(w)) continue;
+        if (need > 0 ? w - expected >= need : w - expected <= need) {
+          days++;
+          break;
+        }
+      }
+    }
+    return days >= 2;
+  };
+
+  const halfWindow = Math.ceil(o.levelWindow / 2);
   for (let i = 0; i < n; i++) {
     const raw = values[i];
     if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
@@ -291,35 +361,34 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     prevY = y;
 
     // 1. Baselines from the cleaned past.
-    if (levelRing.size === 0) {
-      clean[i] = y;
-      levelRing.push(y);
+    if (level.dev.size === 0) {
+      pushHistory(i, y);
       continue;
     }
-    const levelCount = levelRing.copyTo(scratch);
-    const bN = medianInPlace(scratch, levelCount);
-    let bS = Number.NaN;
-    if (seasonalOn && i >= 2 * season) {
-      const p = seasonalProfile(i);
-      profileAt[i] = p;
-      if (!Number.isNaN(p) && devRing.size >= Math.ceil(o.levelWindow / 2)) {
-        const m = devRing.copyTo(scratch);
-        bS = p + medianInPlace(scratch, m);
-      }
+    let chosen = level;
+    for (const p of predictors) {
+      p.base = Number.NaN;
+      p.profile = p.period === 0 ? 0 : i >= 2 * p.period ? seasonalProfile(i, p.period) : Number.NaN;
+      if (p.profileAt) p.profileAt[i] = p.profile;
+      if (Number.isNaN(p.profile) || p.dev.size < (p === level ? 1 : halfWindow)) continue;
+      const m = p.dev.copyTo(scratch);
+      p.base = p.profile + medianInPlace(scratch, m);
+      // A seasonal predictor must earn its place: clearly smaller recent error.
+      if (p !== level && !Number.isNaN(p.err) && p.err < 0.8 * level.err && p.err < chosen.err) chosen = p;
     }
-    useSeasonal = !Number.isNaN(bS) && !Number.isNaN(errS) && errS < 0.8 * errN;
-    const b = useSeasonal ? bS : bN;
-    const ready = levelCount >= Math.ceil(o.levelWindow / 2);
+    const b = chosen.base;
+    const ready = level.dev.size >= halfWindow;
 
     // 2. Robust scale of the chosen predictor's residuals.
     if (++sinceScale >= scaleEvery) {
-      scaleN = robustScale(resN, scratch);
-      scaleS = robustScale(resS, scratch);
+      for (const p of predictors) {
+        p.scale = robustScale(p.res, scratch);
+        p.inflation = varianceInflation(p.res, scratch);
+      }
       sinceScale = 0;
     }
-    const resRing = useSeasonal ? resS : resN;
     const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
-    const sigma = Math.max(useSeasonal ? scaleS : scaleN, floor);
+    const sigma = Math.max(chosen.scale, floor);
     const r = y - b;
     const z = sigma > 0 ? r / sigma : r === 0 ? 0 : Math.sign(r) * Number.MAX_VALUE;
     const az = Math.abs(z);
@@ -333,7 +402,9 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       sinceTail = 0;
     }
     const threshold = Math.max(o.zThreshold, o.tailFactor * tailQ);
-    const judging = ready && resRing.size >= Math.min(30, o.scaleWindow) && i >= o.warmupPoints;
+    const judging = ready && chosen.res.size >= Math.min(30, o.scaleWindow) && i >= o.warmupPoints;
+    // Every point, anomalous or not, shapes the tail: excursions that recur are this series' normal.
+    if (ready) tail.push(Math.min(az, 1e12));
 
     // 4. Excursions.
     let anomalous = false;
@@ -354,10 +425,13 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       }
     }
     if (!exc && judging && az >= threshold) {
-      exc = { sign: z > 0 ? 1 : -1, startIndex: i, lastIndex: i, points: 1, hot: 1, peakZ: az, peakIndex: i, peakExpected: b, confirmed: false, threshold };
+      exc = { sign: z > 0 ? 1 : -1, startIndex: i, lastIndex: i, points: 1, hot: 1, peakZ: az, peakIndex: i, peakExpected: b, confirmed: false, recurring: false, threshold };
       anomalous = true;
     }
-    if (exc && !exc.confirmed && (exc.hot >= o.minRun || exc.peakZ >= o.spikeFactor * exc.threshold)) exc.confirmed = true;
+    if (exc && !exc.confirmed && !exc.recurring && (exc.hot >= o.minRun || exc.peakZ >= o.spikeFactor * exc.threshold)) {
+      if (recursDaily(exc.peakIndex, exc.peakExpected)) exc.recurring = true;
+      else exc.confirmed = true;
+    }
     if (exc && exc.points >= o.shiftPoints) {
       // Sustained: a level shift. Report it once and follow the new level.
       exc.confirmed = true;
@@ -369,7 +443,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
 
     // 5. CUSUM on the clipped z of points the excursion logic did not claim.
     if (!anomalous && judging && Number.isFinite(o.cusumThreshold)) {
-      const zc = Math.max(-o.cusumClip, Math.min(o.cusumClip, z));
+      const zc = Math.max(-o.cusumClip, Math.min(o.cusumClip, z / chosen.inflation));
       if (cusumUp === 0) {
         cusumUpStart = i;
         cusumUpSum = 0;
@@ -404,20 +478,14 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     }
 
     // History: anomalous points enter as their baseline, normal ones as they are.
-    const keep = anomalous ? b : y;
-    clean[i] = keep;
-    levelRing.push(keep);
-    if (!Number.isNaN(profileAt[i]!)) devRing.push(keep - profileAt[i]!);
+    pushHistory(i, anomalous ? b : y);
     if (!anomalous) {
-      resN.push(y - bN);
-      if (!Number.isNaN(bS)) resS.push(y - bS);
-      const eN = Math.abs(y - bN);
-      errN = Number.isNaN(errN) ? eN : errN + alpha * (eN - errN);
-      if (!Number.isNaN(bS)) {
-        const eS = Math.abs(y - bS);
-        errS = Number.isNaN(errS) ? eS : errS + alpha * (eS - errS);
+      for (const p of predictors) {
+        if (Number.isNaN(p.base)) continue;
+        const e = y - p.base;
+        p.res.push(e);
+        p.err = Number.isNaN(p.err) ? Math.abs(e) : p.err + alpha * (Math.abs(e) - p.err);
       }
-      if (judging || ready) tail.push(az);
     }
   }
   if (exc) closeExcursion(exc, true);
@@ -439,6 +507,28 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       ongoing: a.ongoing,
     } satisfies Anomaly;
   });
+}
+
+/**
+ * √((1+ρ)/(1−ρ)), ρ = lag-1 autocorrelation of the ring's values (clipped to
+ * [0, 0.95]): how much wider sums of these residuals spread than for white
+ * noise of the same σ (AR(1) long-run variance).
+ */
+function varianceInflation(ring: Ring, scratch: Float64Array): number {
+  const n = ring.copyTo(scratch);
+  if (n < 10) return 1;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += scratch[i]!;
+  mean /= n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = scratch[i]! - mean;
+    den += d * d;
+    if (i > 0) num += d * (scratch[i - 1]! - mean);
+  }
+  const rho = den > 0 ? Math.min(0.95, Math.max(0, num / den)) : 0;
+  return Math.sqrt((1 + rho) / (1 - rho));
 }
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
