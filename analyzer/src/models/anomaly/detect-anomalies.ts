@@ -25,8 +25,8 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  * 2. Robust scale of the predictor's recent residuals (1.4826·MAD over
  *    `scaleWindow` points, falling back to the mean absolute deviation), so
  *    z = residual / scale.
- * 3. Threshold: `zThreshold`, raised to `tailFactor ×` the 99th percentile of
- *    the |z| the series has shown over `tailWindow` normal points. Ops series
+ * 3. Threshold: `zThreshold`, raised to `tailFactor ×` the 99.9th percentile
+ *    of the |z| the series has shown over its last `tailWindow` points. Ops series
  *    have heavy tails; an excursion is an anomaly only when it is extreme for
  *    *this* series, not merely for a Gaussian.
  * 4. Excursions with hysteresis: an excursion starts at |z| ≥ threshold and
@@ -91,8 +91,10 @@ export interface DetectAnomaliesOptions {
   readonly warmupPoints?: number;
   /** Minimum robust z for a point to count. Default 5. */
   readonly zThreshold?: number;
-  /** The threshold is at least this × the series' own 99th-percentile |z|. Default 1.5. */
+  /** The threshold is at least this × the series' own `tailQuantile` of |z|. Default 1. */
   readonly tailFactor?: number;
+  /** Which quantile of past |z| sets the series' own tail. Default 0.999 (a few points a week at 1 min). */
+  readonly tailQuantile?: number;
   /** An excursion continues while |z| ≥ this × threshold. Default 0.5. */
   readonly exitRatio?: number;
   /** Points over the threshold that confirm an excursion. Default 2. */
@@ -165,9 +167,10 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     warmupPoints: Math.max(0, Math.round(o.warmupPoints ?? Math.max(2 * levelWindow, 30))),
     zThreshold: o.zThreshold ?? 5,
     tailFactor: o.tailFactor ?? 1.5,
+    tailQuantile: o.tailQuantile ?? 0.99,
     exitRatio: o.exitRatio ?? 0.5,
     minRun: Math.max(1, Math.round(o.minRun ?? 2)),
-    spikeFactor: o.spikeFactor ?? 2,
+    spikeFactor: o.spikeFactor ?? 3,
     shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
     mergeGap: Math.max(0, Math.round(o.mergeGap ?? levelWindow)),
     cusumDrift: o.cusumDrift ?? 1,
@@ -357,6 +360,8 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     const raw = values[i];
     if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
     const y = raw;
+    // The resolution seen *before* this point: the first change of a constant series stands out.
+    const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
     if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
     prevY = y;
 
@@ -387,7 +392,6 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       }
       sinceScale = 0;
     }
-    const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
     const sigma = Math.max(chosen.scale, floor);
     const r = y - b;
     const z = sigma > 0 ? r / sigma : r === 0 ? 0 : Math.sign(r) * Number.MAX_VALUE;
@@ -397,7 +401,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     if (++sinceTail >= tailEvery) {
       if (tail.size >= 100) {
         const m = tail.copyTo(scratch);
-        tailQ = quantileInPlace(scratch, m, 0.99);
+        tailQ = quantileInPlace(scratch, m, o.tailQuantile);
       }
       sinceTail = 0;
     }
