@@ -7,7 +7,9 @@ import { openApiRouteDocs, openApiRoutes, type RouteDoc } from './openapi.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
 import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/analyze-bottlenecks.ts';
+import { anomaliesRouteDocs, anomaliesRoutes } from './routes/anomalies.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
+import { detectAnomaliesRouteDocs, detectAnomaliesRoutes } from './routes/detect-anomalies.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
@@ -44,6 +46,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...traceRouteDocs,
   ...criticalPathRouteDocs,
   ...analyzeBottlenecksRouteDocs,
+  ...detectAnomaliesRouteDocs,
+  ...anomaliesRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -69,6 +73,8 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/traces', traceRoutes(deps));
   api.route('/traces', criticalPathRoutes(deps));
   api.route('/analyze-bottlenecks', analyzeBottlenecksRoutes(deps));
+  api.route('/detect-anomalies', detectAnomaliesRoutes(deps));
+  api.route('/anomalies', anomaliesRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);
