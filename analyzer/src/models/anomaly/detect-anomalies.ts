@@ -360,10 +360,10 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     const raw = values[i];
     if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
     const y = raw;
-    // The resolution seen *before* this point: the first change of a constant series stands out.
+    // The resolution of the series' normal points so far (σ never drops below
+    // half of it); an anomalous point does not teach it, so the first change
+    // of a constant series, and what follows it, stands out.
     const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
-    if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
-    prevY = y;
 
     // 1. Baselines from the cleaned past.
     if (level.dev.size === 0) {
@@ -484,6 +484,8 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     // History: anomalous points enter as their baseline, normal ones as they are.
     pushHistory(i, anomalous ? b : y);
     if (!anomalous) {
+      if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
+      prevY = y;
       for (const p of predictors) {
         if (Number.isNaN(p.base)) continue;
         const e = y - p.base;

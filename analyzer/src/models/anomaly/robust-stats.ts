@@ -90,7 +90,12 @@ export class Ring {
   /** Copies the newest `n` (all when absent) values into `out`; returns how many. */
   copyTo(out: Float64Array, n = this.count): number {
     const m = Math.min(n, this.count, out.length);
-    for (let i = 0; i < m; i++) out[i] = this.buf[(this.start + this.count - m + i) % this.capacity]!;
+    // Two contiguous segments at most: no per-element modulo.
+    const from = (this.start + this.count - m) % this.capacity;
+    const firstLen = Math.min(m, this.capacity - from);
+    const buf = this.buf;
+    for (let i = 0; i < firstLen; i++) out[i] = buf[from + i]!;
+    for (let i = firstLen; i < m; i++) out[i] = buf[i - firstLen]!;
     return m;
   }
 
