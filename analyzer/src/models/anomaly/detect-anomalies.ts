@@ -208,6 +208,8 @@ interface Excursion {
   /** The same excursion happened around this time on previous days: a cron job, a nightly batch. */
   recurring: boolean;
   threshold: number;
+  /** σ when the excursion began. */
+  sigma: number;
 }
 
 interface Raw {
@@ -360,10 +362,11 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     const raw = values[i];
     if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
     const y = raw;
-    // The resolution of the series' normal points so far (σ never drops below
-    // half of it); an anomalous point does not teach it, so the first change
-    // of a constant series, and what follows it, stands out.
+    // The resolution seen *before* this point (σ never drops below half of
+    // it): the first change of a constant series stands out.
     const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
+    if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
+    prevY = y;
 
     // 1. Baselines from the cleaned past.
     if (level.dev.size === 0) {
@@ -413,12 +416,15 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     // 4. Excursions.
     let anomalous = false;
     if (exc) {
-      if (Math.sign(z) === exc.sign && az >= o.exitRatio * exc.threshold) {
+      // Judged against the scale from before the excursion: the excursion
+      // itself must not move the yardstick it is measured with.
+      const ze = exc.sigma > 0 ? r / exc.sigma : r === 0 ? 0 : Math.sign(r) * Number.MAX_VALUE;
+      if (Math.sign(ze) === exc.sign && Math.abs(ze) >= o.exitRatio * exc.threshold) {
         exc.points++;
         exc.lastIndex = i;
-        if (az >= exc.threshold) exc.hot++;
-        if (az > exc.peakZ) {
-          exc.peakZ = az;
+        if (Math.abs(ze) >= exc.threshold) exc.hot++;
+        if (Math.abs(ze) > exc.peakZ) {
+          exc.peakZ = Math.abs(ze);
           exc.peakIndex = i;
           exc.peakExpected = b;
         }
@@ -429,7 +435,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       }
     }
     if (!exc && judging && az >= threshold) {
-      exc = { sign: z > 0 ? 1 : -1, startIndex: i, lastIndex: i, points: 1, hot: 1, peakZ: az, peakIndex: i, peakExpected: b, confirmed: false, recurring: false, threshold };
+      exc = { sign: z > 0 ? 1 : -1, startIndex: i, lastIndex: i, points: 1, hot: 1, peakZ: az, peakIndex: i, peakExpected: b, confirmed: false, recurring: false, threshold, sigma };
       anomalous = true;
     }
     if (exc && !exc.confirmed && !exc.recurring && (exc.hot >= o.minRun || exc.peakZ >= o.spikeFactor * exc.threshold)) {
@@ -484,8 +490,6 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     // History: anomalous points enter as their baseline, normal ones as they are.
     pushHistory(i, anomalous ? b : y);
     if (!anomalous) {
-      if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
-      prevY = y;
       for (const p of predictors) {
         if (Number.isNaN(p.base)) continue;
         const e = y - p.base;
