@@ -137,6 +137,11 @@ interface Predictor {
   scale: number;
   /** √((1+ρ)/(1−ρ)) for the lag-1 autocorrelation ρ of recent residuals (1 for white noise). */
   inflation: number;
+  /** scale and inflation need re-estimating before next use. */
+  scaleStale: boolean;
+  /** Median of `dev`, cached; re-taken every `correctionEvery` points. */
+  correction: number;
+  sinceCorrection: number;
   base: number;
   profile: number;
 }
@@ -249,6 +254,9 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     err: Number.NaN,
     scale: 0,
     inflation: 1,
+    scaleStale: true,
+    correction: 0,
+    sinceCorrection: Infinity,
     base: Number.NaN,
     profile: Number.NaN,
   }));
@@ -303,7 +311,10 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
 
   /** Re-anchors the baseline on the raw values from `from` to `to` (a confirmed shift). */
   const rebaseline = (from: number, to: number): void => {
-    for (const p of predictors) p.dev.clear();
+    for (const p of predictors) {
+      p.dev.clear();
+      p.sinceCorrection = Infinity;
+    }
     for (let j = Math.max(from, to - o.levelWindow + 1); j <= to; j++) {
       const v = values[j];
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
@@ -358,6 +369,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   };
 
   const halfWindow = Math.ceil(o.levelWindow / 2);
+  const correctionEvery = Math.max(1, Math.floor(o.levelWindow / 12));
   for (let i = 0; i < n; i++) {
     const raw = values[i];
     if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
@@ -379,8 +391,14 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       p.profile = p.period === 0 ? 0 : i >= 2 * p.period ? seasonalProfile(i, p.period) : Number.NaN;
       if (p.profileAt) p.profileAt[i] = p.profile;
       if (Number.isNaN(p.profile) || p.dev.size < (p === level ? 1 : halfWindow)) continue;
-      const m = p.dev.copyTo(scratch);
-      p.base = p.profile + medianInPlace(scratch, m);
+      // The local level is re-taken every point; a seasonal predictor's level
+      // correction moves slowly and is re-taken every few points (cost).
+      if (p === level || ++p.sinceCorrection >= correctionEvery) {
+        const m = p.dev.copyTo(scratch);
+        p.correction = medianInPlace(scratch, m);
+        p.sinceCorrection = 0;
+      }
+      p.base = p.profile + p.correction;
       // A seasonal predictor must earn its place: clearly smaller recent error.
       if (p !== level && !Number.isNaN(p.err) && p.err < 0.8 * level.err && p.err < chosen.err) chosen = p;
     }
@@ -389,11 +407,13 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
 
     // 2. Robust scale of the chosen predictor's residuals.
     if (++sinceScale >= scaleEvery) {
-      for (const p of predictors) {
-        p.scale = robustScale(p.res, scratch);
-        p.inflation = varianceInflation(p.res, scratch);
-      }
+      for (const p of predictors) p.scaleStale = true;
       sinceScale = 0;
+    }
+    if (chosen.scaleStale) {
+      chosen.scale = robustScale(chosen.res, scratch);
+      chosen.inflation = varianceInflation(chosen.res, scratch);
+      chosen.scaleStale = false;
     }
     const sigma = Math.max(chosen.scale, floor);
     const r = y - b;
