@@ -16,7 +16,7 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    drag the baseline along with it):
  *    - local level: the median of the last `levelWindow` points;
  *    - seasonal: the median of the same phase on up to `maxSeasons` previous
- *      days (the season is one day at the series' step), plus the median
+ *      days (or weeks, a second candidate), plus the median
  *      recent deviation from that profile — seasonal naive with a robust
  *      level correction, an STL-like split into profile + level.
  *    The seasonal predictor is used only while its recent absolute error
@@ -25,12 +25,13 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  * 2. Robust scale of the predictor's recent residuals (1.4826·MAD over
  *    `scaleWindow` points, falling back to the mean absolute deviation), so
  *    z = residual / scale.
- * 3. Threshold: `zThreshold`, raised to `tailFactor ×` the 99.9th percentile
+ * 3. Threshold: `zThreshold`, raised to `tailFactor ×` the 99th percentile
  *    of the |z| the series has shown over its last `tailWindow` points. Ops series
  *    have heavy tails; an excursion is an anomaly only when it is extreme for
  *    *this* series, not merely for a Gaussian.
  * 4. Excursions with hysteresis: an excursion starts at |z| ≥ threshold and
- *    lasts while |z| stays ≥ `exitRatio ×` threshold on the same side. It
+ *    lasts while |z| (against the scale from before it began) stays ≥
+ *    `exitRatio ×` threshold on the same side. It
  *    becomes an anomaly once it has `minRun` points over the threshold, or one
  *    point over `spikeFactor ×` the threshold. If it lasts `shiftPoints` it is
  *    a level shift: the baseline is re-anchored on the new level (the values
@@ -45,7 +46,9 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    of residuals wander that much more, and an unadjusted CUSUM would call
  *    every wander a shift.
  * 6. Flapping: anomalies closer than `mergeGap` points are merged into one.
- *    Nothing is reported during the first `warmupPoints` points.
+ *    A spike that went at least half as far within ±`recurrenceTolerance` of
+ *    the same time on 2 of the 3 previous days (a nightly job) is not
+ *    reported. Nothing is reported during the first `warmupPoints` points.
  */
 
 export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
@@ -85,21 +88,21 @@ export interface DetectAnomaliesOptions {
   readonly levelWindow?: number;
   /** Points the residual scale is estimated over. Default: 1 day at the step, clamped to [60, 1440]. */
   readonly scaleWindow?: number;
-  /** Normal points the tail percentile is taken over. Default: 7 days at the step, clamped to [200, 4032]. */
+  /** Points the tail percentile is taken over (every point, anomalous or not). Default: 7 days at the step, clamped to [200, 4032]. */
   readonly tailWindow?: number;
   /** No anomaly is reported before this point index. Default: 2 × levelWindow, at least 30. */
   readonly warmupPoints?: number;
   /** Minimum robust z for a point to count. Default 5. */
   readonly zThreshold?: number;
-  /** The threshold is at least this × the series' own `tailQuantile` of |z|. Default 1. */
+  /** The threshold is at least this × the series' own `tailQuantile` of |z|. Default 1.5. */
   readonly tailFactor?: number;
-  /** Which quantile of past |z| sets the series' own tail. Default 0.999 (a few points a week at 1 min). */
+  /** Which quantile of past |z| sets the series' own tail. Default 0.99. */
   readonly tailQuantile?: number;
   /** An excursion continues while |z| ≥ this × threshold. Default 0.5. */
   readonly exitRatio?: number;
   /** Points over the threshold that confirm an excursion. Default 2. */
   readonly minRun?: number;
-  /** One point over this × threshold confirms on its own. Default 2. */
+  /** One point over this × threshold confirms on its own. Default 3 (heavy tails make lone points cheap). */
   readonly spikeFactor?: number;
   /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
   readonly shiftPoints?: number;
@@ -111,7 +114,7 @@ export interface DetectAnomaliesOptions {
   readonly cusumThreshold?: number;
   /** z is clipped to ±this before entering the CUSUM (one outlier cannot trip it). Default 3. */
   readonly cusumClip?: number;
-  /** Use a daily seasonal baseline when it predicts better. Default true. */
+  /** Use a daily or weekly seasonal baseline when it predicts better. Default true (also gates the nightly-recurrence check). */
   readonly seasonal?: boolean;
   /** ± points around the same time of day a recurring spike may wander. Default: 1 h at the step, clamped to [1, 60]. */
   readonly recurrenceTolerance?: number;
