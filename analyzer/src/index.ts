@@ -37,3 +37,11 @@ export { capacityInputFrom, countReplicas, loadServiceResources } from './querie
 export type { ResourceQuery, ResourceSeries, ServiceResources } from './queries/capacity-inputs.ts';
 export { capacityJob, fetchCapacityNearingLimits } from './jobs/capacity-job.ts';
 export type { CapacityJobOptions, NearingLimit } from './jobs/capacity-job.ts';
+export { detectAnomalies, inferStepMs, minimumPoints, resolveAnomalyOptions } from './models/anomaly/detect-anomalies.ts';
+export type { Anomaly, AnomalyKind, AnomalySeverity, DetectAnomaliesInput, DetectAnomaliesOptions } from './models/anomaly/detect-anomalies.ts';
+export { fetchServiceSeries, isRedMetric, RED_METRICS } from './queries/anomaly-series.ts';
+export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/anomaly-series.ts';
+export { listAnomalies, writeAnomalies } from './queries/anomaly-store.ts';
+export type { ListAnomaliesQuery, StoredAnomaly } from './queries/anomaly-store.ts';
+export { anomalyEvent, anomalyJob, isResourceMetric, WATCHED_RED_METRICS } from './jobs/anomaly-job.ts';
+export type { AnomalyJobOptions } from './jobs/anomaly-job.ts';

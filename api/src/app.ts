@@ -9,7 +9,9 @@ import { requestLog } from './request-log.ts';
 import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/analyze-bottlenecks.ts';
 import { capacityPlanningRouteDocs, capacityPlanningRoutes } from './routes/capacity-planning.ts';
 import { optimizeResourcesRouteDocs, optimizeResourcesRoutes } from './routes/optimize-resources.ts';
+import { anomaliesRouteDocs, anomaliesRoutes } from './routes/anomalies.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
+import { detectAnomaliesRouteDocs, detectAnomaliesRoutes } from './routes/detect-anomalies.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
@@ -48,6 +50,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...analyzeBottlenecksRouteDocs,
   ...capacityPlanningRouteDocs,
   ...optimizeResourcesRouteDocs,
+  ...detectAnomaliesRouteDocs,
+  ...anomaliesRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -75,6 +79,8 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/analyze-bottlenecks', analyzeBottlenecksRoutes(deps));
   api.route('/capacity-planning', capacityPlanningRoutes(deps));
   api.route('/optimize-resources', optimizeResourcesRoutes(deps));
+  api.route('/detect-anomalies', detectAnomaliesRoutes(deps));
+  api.route('/anomalies', anomaliesRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { detectAnomalies, inferStepMs, minimumPoints, type Anomaly } from './detect-anomalies.ts';
+import { gaussian, rng, series, STEP, studentT3 } from './testing/synthetic.ts';
+
+const kinds = (as: Anomaly[]): string[] => as.map((a) => a.kind);
+
+describe('detectAnomalies', () => {
+  it('finds a planted spike and a planted dip, with the right kind and place', () => {
+    const noise = gaussian(rng(1));
+    const s = series(2000, (i) => 100 + 2 * noise() + (i === 800 ? 40 : 0) + (i >= 1400 && i < 1403 ? -30 : 0));
+    const found = detectAnomalies(s);
+    expect(kinds(found)).toEqual(['spike', 'dip']);
+    expect(found[0]).toMatchObject({ startIndex: 800, endIndex: 800, direction: 'up', start: s.times[800] });
+    expect(found[0]!.score).toBeGreaterThan(10);
+    expect(found[0]!.expected).toBeCloseTo(100, 0);
+    expect(found[1]!.startIndex).toBe(1400);
+    expect(found[1]!.endIndex).toBeGreaterThanOrEqual(1402);
+    expect(found[1]!.endIndex).toBeLessThanOrEqual(1404);
+  });
+
+  it('reports a sustained jump once, as a level shift, and follows the new level', () => {
+    const noise = gaussian(rng(2));
+    const s = series(3000, (i) => 50 + noise() + (i >= 1500 ? 15 : 0));
+    const found = detectAnomalies(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'level_shift', direction: 'up', startIndex: 1500 });
+    expect(found[0]!.endIndex).toBeLessThan(1500 + 120);
+  });
+
+  it('finds a shift too small for any single point (+3σ) with the change-point detector', () => {
+    const noise = gaussian(rng(3));
+    const s = series(3000, (i) => 20 + noise() + (i >= 1800 ? 3 : 0));
+    const found = detectAnomalies(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.kind).toBe('level_shift');
+    expect(found[0]!.direction).toBe('up');
+    expect(found[0]!.startIndex).toBeGreaterThanOrEqual(1790);
+    expect(found[0]!.startIndex).toBeLessThan(1830);
+  });
+
+  it('does not alert on a daily seasonal signal with noise (5-minute step, 3 weeks)', () => {
+    const noise = gaussian(rng(6));
+    const step = 300_000;
+    const perDay = 288;
+    const s = series(21 * perDay, (i) => 200 + 80 * Math.sin((2 * Math.PI * i) / perDay) + 30 * Math.sin((4 * Math.PI * i) / perDay) + 4 * noise(), step);
+    expect(detectAnomalies(s)).toEqual([]);
+    // A spike against the season (a peak-sized value at the trough) is found.
+    const trough = 15 * perDay + Math.round(0.75 * perDay);
+    const spiked = { ...s, values: s.values.map((v, i) => (i === trough || i === trough + 1 ? v + 60 : v)) };
+    const found = detectAnomalies(spiked);
+    expect(found.map((a) => [a.kind, a.startIndex])).toEqual([['spike', trough]]);
+  });
+
+  it('ignores a nightly job that recurs around the same time every day', () => {
+    const noise = gaussian(rng(7));
+    const rand = rng(8);
+    const step = 300_000;
+    const perDay = 288;
+    const jobAt = new Set<number>();
+    for (let d = 0; d < 14; d++) jobAt.add(d * perDay + 36 + Math.floor(rand() * 6) - 3); // 03:00 ± 15 min
+    const s = series(14 * perDay, (i) => 5 + 0.2 * noise() + (jobAt.has(i) ? 20 : 0), step);
+    const found = detectAnomalies(s);
+    // The first nights may alert (nothing to compare with yet); from the third on, never.
+    expect(found.every((a) => a.startIndex < 3 * perDay)).toBe(true);
+  });
+
+  it('reports nothing during the warm-up', () => {
+    const noise = gaussian(rng(9));
+    const s = series(400, (i) => 10 + noise() + (i === 10 ? 50 : 0) + (i === 300 ? 50 : 0));
+    const found = detectAnomalies(s, { warmupPoints: 100 });
+    expect(found.map((a) => a.startIndex)).toEqual([300]);
+    expect(detectAnomalies(s, { warmupPoints: 350 })).toEqual([]);
+  });
+
+  it('merges a flapping excursion into one anomaly', () => {
+    const noise = gaussian(rng(10));
+    // Bursts of 2 points every 10 points for 100 points: one incident, not ten.
+    const s = series(2000, (i) => 10 + noise() + (i >= 1000 && i < 1100 && i % 10 < 2 ? 25 : 0));
+    const found = detectAnomalies(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.startIndex).toBe(1000);
+    expect(found[0]!.endIndex).toBeGreaterThanOrEqual(1040);
+  });
+
+  it('is causal: a prefix gives the anomalies the full run reports for it', () => {
+    const noise = studentT3(rng(11));
+    const s = series(6000, (i) => 30 + noise() + (i % 1500 === 700 ? 40 : 0) + (i > 4000 ? 10 : 0));
+    const full = detectAnomalies(s);
+    const cut = 3000;
+    const prefix = detectAnomalies({ values: s.values.slice(0, cut), times: s.times.slice(0, cut) });
+    // Anomalies that ended well before the cut (merge gap included) are identical.
+    const settled = (as: Anomaly[]): number[][] => as.filter((a) => a.endIndex < cut - 200).map((a) => [a.startIndex, a.endIndex]);
+    expect(settled(prefix)).toEqual(settled(full));
+    expect(settled(full).length).toBeGreaterThan(0);
+  });
+
+  it('skips missing points and flags an excursion still under way as ongoing', () => {
+    const noise = gaussian(rng(12));
+    const s = series(1000, (i) => (i % 50 === 7 ? null : 5 + noise() + (i >= 996 ? 30 : 0)));
+    const found = detectAnomalies(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ startIndex: 996, endIndex: 999, ongoing: true, kind: 'spike' });
+  });
+
+  it('handles a constant series and tells the step and minimum length', () => {
+    const flat = series(500, (i) => (i === 400 ? 2 : 1));
+    expect(detectAnomalies(flat).map((a) => a.startIndex)).toEqual([400]);
+    expect(inferStepMs(flat.times)).toBe(STEP);
+    expect(minimumPoints(STEP)).toBeGreaterThan(30);
+    expect(() => detectAnomalies({ values: [1, 2], times: [1] })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,593 @@
+import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
+
+/**
+ * Online, seasonal-robust anomaly detection for one regular-ish series (RED,
+ * resource metrics): spikes, dips and level shifts.
+ *
+ * The detector walks the series once, oldest first, and decides about point i
+ * from points 0..i only (plus a confirmation delay of at most `minRun − 1`
+ * points for a sustained excursion, or `shiftPoints − 1` before an excursion
+ * is called a level shift). Running it over a prefix gives the same anomalies
+ * the full run reports for that prefix, so the same code is honest as a live
+ * detector and as a batch one. Per point:
+ *
+ * 1. Baseline. Two causal predictors over a *cleaned* history (points judged
+ *    anomalous are replaced by their prediction, so an incident does not
+ *    drag the baseline along with it):
+ *    - local level: the median of the last `levelWindow` points;
+ *    - seasonal: the median of the same phase on up to `maxSeasons` previous
+ *      days (or weeks, a second candidate), plus the median
+ *      recent deviation from that profile — seasonal naive with a robust
+ *      level correction, an STL-like split into profile + level.
+ *    The seasonal predictor is used only while its recent absolute error
+ *    (EWMA) is clearly lower than the local level's: a daily season is used
+ *    when the data has one, never assumed.
+ * 2. Robust scale of the predictor's recent residuals (1.4826·MAD over
+ *    `scaleWindow` points, falling back to the mean absolute deviation), so
+ *    z = residual / scale.
+ * 3. Threshold: `zThreshold`, raised to `tailFactor ×` the 99th percentile
+ *    of the |z| the series has shown over its last `tailWindow` points. Ops series
+ *    have heavy tails; an excursion is an anomaly only when it is extreme for
+ *    *this* series, not merely for a Gaussian.
+ * 4. Excursions with hysteresis: an excursion starts at |z| ≥ threshold and
+ *    lasts while |z| (against the scale from before it began) stays ≥
+ *    `exitRatio ×` threshold on the same side. It
+ *    becomes an anomaly once it has `minRun` points over the threshold, or one
+ *    point over `spikeFactor ×` the threshold. If it lasts `shiftPoints` it is
+ *    a level shift: the baseline is re-anchored on the new level (the values
+ *    since the excursion began), so a deploy regression is reported once, not
+ *    for as long as it persists.
+ * 5. Change points below the per-point threshold: a two-sided CUSUM on the
+ *    clipped z (drift `cusumDrift`, decision interval `cusumThreshold`) finds
+ *    sustained shifts too small for step 4, e.g. latency +3σ after a deploy,
+ *    and reports them as level shifts starting where the CUSUM left zero.
+ *    z is first divided by √((1+ρ)/(1−ρ)), ρ the lag-1 autocorrelation of
+ *    recent residuals: on autocorrelated series (temperatures, queues) sums
+ *    of residuals wander that much more, and an unadjusted CUSUM would call
+ *    every wander a shift.
+ * 6. Flapping: anomalies closer than `mergeGap` points are merged into one.
+ *    A spike that went at least half as far within ±`recurrenceTolerance` of
+ *    the same time on 2 of the 3 previous days (a nightly job) is not
+ *    reported. Nothing is reported during the first `warmupPoints` points.
+ */
+
+export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
+export type AnomalySeverity = 'minor' | 'major' | 'critical';
+
+export interface Anomaly {
+  /** First anomalous point, unix ms. */
+  readonly start: number;
+  /** Last anomalous point, unix ms (= start for a one-point spike). */
+  readonly end: number;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly kind: AnomalyKind;
+  readonly direction: 'up' | 'down';
+  /** Peak |residual| in robust standard deviations (for a CUSUM shift: the mean shift). */
+  readonly score: number;
+  readonly severity: AnomalySeverity;
+  /** The point where the score peaked, unix ms, with its value and the baseline there. */
+  readonly peakAt: number;
+  readonly actual: number;
+  readonly expected: number;
+  /** True when the excursion was still under way at the last point. */
+  readonly ongoing: boolean;
+}
+
+export interface DetectAnomaliesInput {
+  /** Values in time order; null (or a non-finite number) for a missing point. */
+  readonly values: readonly (number | null)[];
+  /** Unix ms per value, same length. */
+  readonly times: readonly number[];
+  /** The series' step, ms; the median gap between times when absent. */
+  readonly stepMs?: number | undefined;
+}
+
+export interface DetectAnomaliesOptions {
+  /** Points of the local-level median. Default: 2 h at the step, clamped to [12, 120]. */
+  readonly levelWindow?: number;
+  /** Points the residual scale is estimated over. Default: 1 day at the step, clamped to [60, 1440]. */
+  readonly scaleWindow?: number;
+  /** Points the tail percentile is taken over (every point, anomalous or not). Default: 7 days at the step, clamped to [200, 4032]. */
+  readonly tailWindow?: number;
+  /** No anomaly is reported before this point index. Default: 2 × levelWindow, at least 30. */
+  readonly warmupPoints?: number;
+  /** Minimum robust z for a point to count. Default 5. */
+  readonly zThreshold?: number;
+  /** The threshold is at least this × the series' own `tailQuantile` of |z|. Default 1.5. */
+  readonly tailFactor?: number;
+  /** Which quantile of past |z| sets the series' own tail. Default 0.99. */
+  readonly tailQuantile?: number;
+  /** An excursion continues while |z| ≥ this × threshold. Default 0.5. */
+  readonly exitRatio?: number;
+  /** Points over the threshold that confirm an excursion. Default 2. */
+  readonly minRun?: number;
+  /** One point over this × threshold confirms on its own. Default 3 (heavy tails make lone points cheap). */
+  readonly spikeFactor?: number;
+  /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
+  readonly shiftPoints?: number;
+  /** Anomalies separated by at most this many points merge. Default: levelWindow. */
+  readonly mergeGap?: number;
+  /** CUSUM drift k, in σ (detects shifts ≳ 2k). Default 1. */
+  readonly cusumDrift?: number;
+  /** CUSUM decision interval h, in σ. Default 15; Infinity disables the change-point detector. */
+  readonly cusumThreshold?: number;
+  /** z is clipped to ±this before entering the CUSUM (one outlier cannot trip it). Default 3. */
+  readonly cusumClip?: number;
+  /** Use a daily or weekly seasonal baseline when it predicts better. Default true (also gates the nightly-recurrence check). */
+  readonly seasonal?: boolean;
+  /** ± points around the same time of day a recurring spike may wander. Default: 1 h at the step, clamped to [1, 60]. */
+  readonly recurrenceTolerance?: number;
+  /** Previous days the seasonal profile takes the median over. Default 5. */
+  readonly maxSeasons?: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/** One causal predictor: a seasonal profile (none for the local level) plus the median recent deviation from it. */
+interface Predictor {
+  readonly period: number;
+  /** Recent cleaned values minus the profile at their time. */
+  readonly dev: Ring;
+  /** Recent residuals of normal points (for the scale). */
+  readonly res: Ring;
+  /** The profile at every index (seasonal predictors only). */
+  readonly profileAt: Float64Array | undefined;
+  /** EWMA of |residual|. */
+  err: number;
+  scale: number;
+  /** √((1+ρ)/(1−ρ)) for the lag-1 autocorrelation ρ of recent residuals (1 for white noise). */
+  inflation: number;
+  /** scale and inflation need re-estimating before next use. */
+  scaleStale: boolean;
+  /** Median of `dev`, cached; re-taken every `correctionEvery` points. */
+  correction: number;
+  sinceCorrection: number;
+  base: number;
+  profile: number;
+}
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** Median positive gap between consecutive times (ms); 60 s when it cannot be told. */
+export function inferStepMs(times: readonly number[]): number {
+  const n = Math.min(times.length - 1, 5000);
+  if (n < 1) return 60_000;
+  const gaps = new Float64Array(n);
+  let m = 0;
+  for (let i = 1; i <= n; i++) {
+    const d = times[i]! - times[i - 1]!;
+    if (d > 0) gaps[m++] = d;
+  }
+  return m === 0 ? 60_000 : medianInPlace(gaps, m);
+}
+
+/** The options as the detector applies them for a given step (the API documents these). */
+export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions = {}): Required<DetectAnomaliesOptions> {
+  const per = (ms: number): number => Math.round(ms / stepMs);
+  const levelWindow = Math.max(3, Math.round(o.levelWindow ?? clamp(per(2 * HOUR_MS), 12, 120)));
+  return {
+    levelWindow,
+    scaleWindow: Math.max(10, Math.round(o.scaleWindow ?? clamp(per(DAY_MS), 60, 1440))),
+    tailWindow: Math.max(50, Math.round(o.tailWindow ?? clamp(per(7 * DAY_MS), 200, 4032))),
+    warmupPoints: Math.max(0, Math.round(o.warmupPoints ?? Math.max(2 * levelWindow, 30))),
+    zThreshold: o.zThreshold ?? 5,
+    tailFactor: o.tailFactor ?? 1.5,
+    tailQuantile: o.tailQuantile ?? 0.99,
+    exitRatio: o.exitRatio ?? 0.5,
+    minRun: Math.max(1, Math.round(o.minRun ?? 2)),
+    spikeFactor: o.spikeFactor ?? 3,
+    shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
+    mergeGap: Math.max(0, Math.round(o.mergeGap ?? levelWindow)),
+    cusumDrift: o.cusumDrift ?? 1,
+    cusumThreshold: o.cusumThreshold ?? 15,
+    cusumClip: o.cusumClip ?? 3,
+    seasonal: o.seasonal ?? true,
+    maxSeasons: Math.max(2, Math.round(o.maxSeasons ?? 5)),
+    recurrenceTolerance: Math.max(0, Math.round(o.recurrenceTolerance ?? clamp(per(HOUR_MS), 1, 60))),
+  };
+}
+
+/** Fewest points a series needs for the detector to judge anything (warm-up + a confirmation). */
+export function minimumPoints(stepMs: number, o: DetectAnomaliesOptions = {}): number {
+  const r = resolveAnomalyOptions(stepMs, o);
+  return r.warmupPoints + r.minRun;
+}
+
+function severityOf(score: number, threshold: number, kind: AnomalyKind): AnomalySeverity {
+  const ratio = score / threshold;
+  if (ratio >= 3) return 'critical';
+  if (ratio >= 1.5 || kind === 'level_shift') return 'major';
+  return 'minor';
+}
+
+interface Excursion {
+  sign: 1 | -1;
+  startIndex: number;
+  lastIndex: number;
+  points: number;
+  hot: number;
+  peakZ: number;
+  peakIndex: number;
+  peakExpected: number;
+  confirmed: boolean;
+  /** The same excursion happened around this time on previous days: a cron job, a nightly batch. */
+  recurring: boolean;
+  threshold: number;
+  /** σ when the excursion began. */
+  sigma: number;
+}
+
+interface Raw {
+  startIndex: number;
+  endIndex: number;
+  kind: AnomalyKind;
+  sign: 1 | -1;
+  score: number;
+  threshold: number;
+  peakIndex: number;
+  expected: number;
+  ongoing: boolean;
+}
+
+/** Anomalies of one series, oldest first. Pure and synchronous. */
+export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnomaliesOptions = {}): Anomaly[] {
+  const { values, times } = input;
+  if (values.length !== times.length) throw new RangeError(`values (${values.length}) and times (${times.length}) differ in length`);
+  const n = values.length;
+  if (n === 0) return [];
+  const stepMs = input.stepMs !== undefined && input.stepMs > 0 ? input.stepMs : inferStepMs(times);
+  const o = resolveAnomalyOptions(stepMs, options);
+  // Predictor 0 is the local level; the others add a seasonal profile (a day,
+  // a week) when the series is long enough to see it twice.
+  const periods = [0];
+  if (o.seasonal) {
+    for (const ms of [DAY_MS, WEEK_MS]) {
+      const p = Math.round(ms / stepMs);
+      if (p >= 4 && n >= 2 * p + o.levelWindow) periods.push(p);
+    }
+  }
+  const predictors: Predictor[] = periods.map((period) => ({
+    period,
+    dev: new Ring(o.levelWindow),
+    res: new Ring(o.scaleWindow),
+    profileAt: period === 0 ? undefined : new Float64Array(n).fill(Number.NaN),
+    err: Number.NaN,
+    scale: 0,
+    inflation: 1,
+    scaleStale: true,
+    correction: 0,
+    sinceCorrection: Infinity,
+    base: Number.NaN,
+    profile: Number.NaN,
+  }));
+  const level = predictors[0]!;
+
+  // Cleaned history: raw values, with anomalous points replaced by their baseline.
+  const clean = new Float64Array(n).fill(Number.NaN);
+  const tail = new Ring(o.tailWindow);
+  const scratch = new Float64Array(Math.max(o.levelWindow, o.scaleWindow, o.tailWindow, o.maxSeasons) + 1);
+
+  // Model selection: EWMA of each predictor's absolute error over about a day.
+  const alpha = 1 / clamp(Math.round(DAY_MS / stepMs), o.levelWindow, 1440);
+
+  // Scale and tail percentile change slowly: refresh them every few points.
+  const scaleEvery = Math.max(1, Math.floor(o.scaleWindow / 48));
+  let sinceScale = Infinity;
+  const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
+  let sinceTail = Infinity;
+  let tailQ = 0;
+  // Smallest non-zero difference between values: the series' resolution, a floor for σ.
+  let quantum = Infinity;
+  let prevY = Number.NaN;
+
+  let cusumUp = 0;
+  let cusumDown = 0;
+  let cusumUpStart = -1;
+  let cusumDownStart = -1;
+  let cusumUpSum = 0;
+  let cusumDownSum = 0;
+
+  let exc: Excursion | undefined;
+  const raws: Raw[] = [];
+
+  const seasonalProfile = (i: number, period: number): number => {
+    let m = 0;
+    for (let k = 1; k <= o.maxSeasons; k++) {
+      const j = i - k * period;
+      if (j < 0) break;
+      const v = clean[j]!;
+      if (!Number.isNaN(v)) scratch[m++] = v;
+    }
+    return m >= 2 ? medianInPlace(scratch, m) : Number.NaN;
+  };
+
+  const pushHistory = (j: number, v: number): void => {
+    clean[j] = v;
+    for (const p of predictors) {
+      const prof = p.profileAt ? p.profileAt[j]! : 0;
+      if (!Number.isNaN(prof)) p.dev.push(v - prof);
+    }
+  };
+
+  /** Re-anchors the baseline on the raw values from `from` to `to` (a confirmed shift). */
+  const rebaseline = (from: number, to: number): void => {
+    for (const p of predictors) {
+      p.dev.clear();
+      p.sinceCorrection = Infinity;
+    }
+    for (let j = Math.max(from, to - o.levelWindow + 1); j <= to; j++) {
+      const v = values[j];
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      pushHistory(j, v);
+    }
+    cusumUp = cusumDown = cusumUpSum = cusumDownSum = 0;
+    cusumUpStart = cusumDownStart = -1;
+    sinceScale = Infinity;
+  };
+
+  const closeExcursion = (e: Excursion, ongoing: boolean, kind?: AnomalyKind): void => {
+    if (!e.confirmed) return;
+    raws.push({
+      startIndex: e.startIndex,
+      endIndex: e.lastIndex,
+      kind: kind ?? (e.sign > 0 ? 'spike' : 'dip'),
+      sign: e.sign,
+      score: e.peakZ,
+      threshold: e.threshold,
+      peakIndex: e.peakIndex,
+      expected: e.peakExpected,
+      ongoing,
+    });
+  };
+
+  /**
+   * Whether the raw series went at least half as far, the same way, within
+   * ±`recurrenceTolerance` of the same time on at least 2 of the 3 previous
+   * days. Daily jobs (backups, batch reports, log rotation) wander by minutes,
+   * so the exact-phase seasonal profile cannot absorb them; an operator does
+   * not want to be paged for them every night.
+   */
+  const day = Math.round(DAY_MS / stepMs);
+  const recursDaily = (i: number, expected: number): boolean => {
+    if (!o.seasonal || day < 4 || i < 2 * day) return false;
+    const v = values[i]!;
+    const need = 0.5 * (v - expected);
+    let days = 0;
+    for (let k = 1; k <= 3; k++) {
+      const c = i - k * day;
+      if (c - o.recurrenceTolerance < 0) break;
+      for (let j = c - o.recurrenceTolerance; j <= Math.min(i - 1, c + o.recurrenceTolerance); j++) {
+        const w = values[j];
+        if (w === null || w === undefined || !Number.isFinite(w)) continue;
+        if (need > 0 ? w - expected >= need : w - expected <= need) {
+          days++;
+          break;
+        }
+      }
+    }
+    return days >= 2;
+  };
+
+  const halfWindow = Math.ceil(o.levelWindow / 2);
+  const correctionEvery = Math.max(1, Math.floor(o.levelWindow / 12));
+  for (let i = 0; i < n; i++) {
+    const raw = values[i];
+    if (raw === null || raw === undefined || !Number.isFinite(raw)) continue;
+    const y = raw;
+    // The resolution seen *before* this point (σ never drops below half of
+    // it): the first change of a constant series stands out.
+    const floor = Number.isFinite(quantum) ? quantum / 2 : 0;
+    if (!Number.isNaN(prevY) && y !== prevY) quantum = Math.min(quantum, Math.abs(y - prevY));
+    prevY = y;
+
+    // 1. Baselines from the cleaned past.
+    if (level.dev.size === 0) {
+      pushHistory(i, y);
+      continue;
+    }
+    let chosen = level;
+    for (const p of predictors) {
+      p.base = Number.NaN;
+      p.profile = p.period === 0 ? 0 : i >= 2 * p.period ? seasonalProfile(i, p.period) : Number.NaN;
+      if (p.profileAt) p.profileAt[i] = p.profile;
+      if (Number.isNaN(p.profile) || p.dev.size < (p === level ? 1 : halfWindow)) continue;
+      // The local level is re-taken every point; a seasonal predictor's level
+      // correction moves slowly and is re-taken every few points (cost).
+      if (p === level || ++p.sinceCorrection >= correctionEvery) {
+        const m = p.dev.copyTo(scratch);
+        p.correction = medianInPlace(scratch, m);
+        p.sinceCorrection = 0;
+      }
+      p.base = p.profile + p.correction;
+      // A seasonal predictor must earn its place: clearly smaller recent error.
+      if (p !== level && !Number.isNaN(p.err) && p.err < 0.8 * level.err && p.err < chosen.err) chosen = p;
+    }
+    const b = chosen.base;
+    const ready = level.dev.size >= halfWindow;
+
+    // 2. Robust scale of the chosen predictor's residuals.
+    if (++sinceScale >= scaleEvery) {
+      for (const p of predictors) p.scaleStale = true;
+      sinceScale = 0;
+    }
+    if (chosen.scaleStale) {
+      chosen.scale = robustScale(chosen.res, scratch);
+      chosen.inflation = varianceInflation(chosen.res, scratch);
+      chosen.scaleStale = false;
+    }
+    const sigma = Math.max(chosen.scale, floor);
+    const r = y - b;
+    const z = sigma > 0 ? r / sigma : r === 0 ? 0 : Math.sign(r) * Number.MAX_VALUE;
+    const az = Math.abs(z);
+
+    // 3. Threshold adapted to the series' own tail.
+    if (++sinceTail >= tailEvery) {
+      if (tail.size >= 100) {
+        const m = tail.copyTo(scratch);
+        tailQ = quantileInPlace(scratch, m, o.tailQuantile);
+      }
+      sinceTail = 0;
+    }
+    const threshold = Math.max(o.zThreshold, o.tailFactor * tailQ);
+    const judging = ready && chosen.res.size >= Math.min(30, o.scaleWindow) && i >= o.warmupPoints;
+    // Every point, anomalous or not, shapes the tail: excursions that recur are this series' normal.
+    if (ready) tail.push(Math.min(az, 1e12));
+
+    // 4. Excursions.
+    let anomalous = false;
+    if (exc) {
+      // Judged against the scale from before the excursion: the excursion
+      // itself must not move the yardstick it is measured with.
+      const ze = exc.sigma > 0 ? r / exc.sigma : r === 0 ? 0 : Math.sign(r) * Number.MAX_VALUE;
+      if (Math.sign(ze) === exc.sign && Math.abs(ze) >= o.exitRatio * exc.threshold) {
+        exc.points++;
+        exc.lastIndex = i;
+        if (Math.abs(ze) >= exc.threshold) exc.hot++;
+        if (Math.abs(ze) > exc.peakZ) {
+          exc.peakZ = Math.abs(ze);
+          exc.peakIndex = i;
+          exc.peakExpected = b;
+        }
+        anomalous = true;
+      } else {
+        closeExcursion(exc, false);
+        exc = undefined;
+      }
+    }
+    if (!exc && judging && az >= threshold) {
+      exc = { sign: z > 0 ? 1 : -1, startIndex: i, lastIndex: i, points: 1, hot: 1, peakZ: az, peakIndex: i, peakExpected: b, confirmed: false, recurring: false, threshold, sigma };
+      anomalous = true;
+    }
+    if (exc && !exc.confirmed && !exc.recurring && (exc.hot >= o.minRun || exc.peakZ >= o.spikeFactor * exc.threshold)) {
+      if (recursDaily(exc.peakIndex, exc.peakExpected)) exc.recurring = true;
+      else exc.confirmed = true;
+    }
+    if (exc && exc.points >= o.shiftPoints) {
+      // Sustained: a level shift. Report it once and follow the new level.
+      exc.confirmed = true;
+      closeExcursion(exc, false, 'level_shift');
+      rebaseline(exc.startIndex, i);
+      exc = undefined;
+      continue;
+    }
+
+    // 5. CUSUM on the clipped z of points the excursion logic did not claim.
+    if (!anomalous && judging && Number.isFinite(o.cusumThreshold)) {
+      const zc = Math.max(-o.cusumClip, Math.min(o.cusumClip, z / chosen.inflation));
+      if (cusumUp === 0) {
+        cusumUpStart = i;
+        cusumUpSum = 0;
+      }
+      if (cusumDown === 0) {
+        cusumDownStart = i;
+        cusumDownSum = 0;
+      }
+      cusumUp = Math.max(0, cusumUp + zc - o.cusumDrift);
+      cusumDown = Math.max(0, cusumDown - zc - o.cusumDrift);
+      cusumUpSum += r;
+      cusumDownSum += r;
+      const up = cusumUp > o.cusumThreshold;
+      if (up || cusumDown > o.cusumThreshold) {
+        const start = up ? cusumUpStart : cusumDownStart;
+        const count = Math.max(1, i - start + 1);
+        const meanShift = (up ? cusumUpSum : cusumDownSum) / count;
+        raws.push({
+          startIndex: start,
+          endIndex: i,
+          kind: 'level_shift',
+          sign: up ? 1 : -1,
+          score: sigma > 0 ? Math.abs(meanShift) / sigma : Number.MAX_VALUE,
+          threshold,
+          peakIndex: i,
+          expected: b,
+          ongoing: false,
+        });
+        rebaseline(start, i);
+        continue;
+      }
+    }
+
+    // History: anomalous points enter as their baseline, normal ones as they are.
+    pushHistory(i, anomalous ? b : y);
+    if (!anomalous) {
+      for (const p of predictors) {
+        if (Number.isNaN(p.base)) continue;
+        const e = y - p.base;
+        p.res.push(e);
+        p.err = Number.isNaN(p.err) ? Math.abs(e) : p.err + alpha * (Math.abs(e) - p.err);
+      }
+    }
+  }
+  if (exc) closeExcursion(exc, true);
+
+  return mergeAnomalies(raws, o.mergeGap).map((a) => {
+    const actual = values[a.peakIndex] ?? Number.NaN;
+    return {
+      start: times[a.startIndex]!,
+      end: times[a.endIndex]!,
+      startIndex: a.startIndex,
+      endIndex: a.endIndex,
+      kind: a.kind,
+      direction: a.sign > 0 ? 'up' : 'down',
+      score: a.score === Number.MAX_VALUE ? Number.MAX_VALUE : round3(a.score),
+      severity: severityOf(a.score, a.threshold, a.kind),
+      peakAt: times[a.peakIndex]!,
+      actual,
+      expected: a.expected,
+      ongoing: a.ongoing,
+    } satisfies Anomaly;
+  });
+}
+
+/**
+ * √((1+ρ)/(1−ρ)), ρ = lag-1 autocorrelation of the ring's values (clipped to
+ * [0, 0.95]): how much wider sums of these residuals spread than for white
+ * noise of the same σ (AR(1) long-run variance).
+ */
+function varianceInflation(ring: Ring, scratch: Float64Array): number {
+  const n = ring.copyTo(scratch);
+  if (n < 10) return 1;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += scratch[i]!;
+  mean /= n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = scratch[i]! - mean;
+    den += d * d;
+    if (i > 0) num += d * (scratch[i - 1]! - mean);
+  }
+  const rho = den > 0 ? Math.min(0.95, Math.max(0, num / den)) : 0;
+  return Math.sqrt((1 + rho) / (1 - rho));
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/** Merges anomalies no more than `gap` points apart (flapping suppression). */
+function mergeAnomalies(raws: Raw[], gap: number): Raw[] {
+  const sorted = [...raws].sort((a, b) => a.startIndex - b.startIndex);
+  const out: Raw[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.startIndex - last.endIndex <= gap) {
+      const stronger = r.score / r.threshold > last.score / last.threshold ? r : last;
+      out[out.length - 1] = {
+        startIndex: last.startIndex,
+        endIndex: Math.max(last.endIndex, r.endIndex),
+        kind: last.kind === 'level_shift' || r.kind === 'level_shift' ? 'level_shift' : stronger.kind,
+        sign: stronger.sign,
+        score: stronger.score,
+        threshold: stronger.threshold,
+        peakIndex: stronger.peakIndex,
+        expected: stronger.expected,
+        ongoing: r.ongoing || last.ongoing,
+      };
+    } else {
+      out.push(r);
+    }
+  }
+  return out;
+}
