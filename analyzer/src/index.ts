@@ -25,3 +25,7 @@ export type { LiveEvent, LiveEventListener, LiveEventType } from './events/live-
 export { createScheduler } from './jobs/scheduler.ts';
 export type { Scheduler, SchedulerOptions } from './jobs/scheduler.ts';
 export type { Job, JobContext, JobLog, JobResult, JobRun } from './jobs/job.ts';
+export { forecastSeries, MIN_FORECAST_POINTS } from './models/forecast/forecast.ts';
+export type { ForecastInput, ForecastPoint, ForecastResult } from './models/forecast/forecast.ts';
+export { backtestForecast, rollingOrigins, scoreForecast } from './models/forecast/backtest.ts';
+export type { BacktestOptions, BacktestResult, OriginScore } from './models/forecast/backtest.ts';
