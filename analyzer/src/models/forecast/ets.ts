@@ -67,7 +67,7 @@ interface Init {
 
 function initialStates(y: Float64Array, spec: EtsSpec): Init | null {
   const m = spec.season === 'N' ? 1 : spec.period;
-  let s0 = new Float64Array(m).fill(spec.season === 'M' ? 1 : 0);
+  let s0: Float64Array = new Float64Array(m).fill(spec.season === 'M' ? 1 : 0);
   if (spec.season !== 'N') {
     const idx = seasonalIndices(y, m, spec.season);
     if (idx === null) return null;

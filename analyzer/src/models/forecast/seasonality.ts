@@ -115,8 +115,9 @@ export function seasonalIndices(y: Float64Array, m: number, kind: 'A' | 'M'): Fl
     const tr = trend[t] as number;
     if (!Number.isFinite(tr)) continue;
     if (kind === 'M' && !(tr > 0)) continue;
-    sums[t % m] += kind === 'A' ? (y[t] as number) - tr : (y[t] as number) / tr;
-    counts[t % m] += 1;
+    const ph = t % m;
+    sums[ph] = (sums[ph] as number) + (kind === 'A' ? (y[t] as number) - tr : (y[t] as number) / tr);
+    counts[ph] = (counts[ph] as number) + 1;
   }
   const idx = new Float64Array(m);
   for (let i = 0; i < m; i++) {
