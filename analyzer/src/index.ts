@@ -29,3 +29,5 @@ export { forecastSeries, MIN_FORECAST_POINTS } from './models/forecast/forecast.
 export type { ForecastInput, ForecastPoint, ForecastResult } from './models/forecast/forecast.ts';
 export { backtestForecast, rollingOrigins, scoreForecast } from './models/forecast/backtest.ts';
 export type { BacktestOptions, BacktestResult, OriginScore } from './models/forecast/backtest.ts';
+export { fetchServiceSeries, isRedMetric, RED_METRICS } from './queries/forecast-series.ts';
+export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/forecast-series.ts';

@@ -187,6 +187,52 @@ function predictionBands(c: Candidate, yRaw: Float64Array, horizon: number): Ban
   return out;
 }
 
+/** Origins (most recent) the horizon check scores each finalist on. */
+const VALIDATION_ORIGINS = 1000;
+const VALIDATION_MAX_H = 60;
+
+/** Mean absolute h-step in-sample error over h = 1..H at the most recent origins. */
+function horizonError(c: Candidate, y: Float64Array, horizon: number): number {
+  const n = y.length;
+  const H = Math.min(horizon, VALIDATION_MAX_H);
+  let sum = 0;
+  let k = 0;
+  for (let t = Math.max(0, n - H - VALIDATION_ORIGINS); t + 1 < n; t++) {
+    for (let h = 1; h <= H && t + h < n; h++) {
+      const f = c.at(t, h);
+      if (!Number.isFinite(f)) continue;
+      sum += Math.abs((y[t + h] as number) - f);
+      k++;
+    }
+  }
+  return k === 0 ? Number.POSITIVE_INFINITY : sum / k;
+}
+
+/**
+ * AICc picks the best model within each family (non-seasonal ETS, seasonal
+ * ETS, and the two naive forecasts stand alone); the families' winners are
+ * then compared on recent in-sample errors over the requested horizon. AICc
+ * scores one-step-ahead fit only, and at fine steps a smooth daily pattern
+ * barely changes from one step to the next, so a local trend model wins on
+ * one-step likelihood yet drifts off over an hour ahead, where the season is
+ * what matters (and the reverse for a season that does not carry forward).
+ */
+function selectModel(sortedByAicc: readonly Candidate[], y: Float64Array, horizon: number): Candidate {
+  const family = (c: Candidate): string => (c.name.startsWith('ETS') ? (c.period === null ? 'ets' : 'ets-seasonal') : c.name);
+  const finalists = new Map<string, Candidate>();
+  for (const c of sortedByAicc) if (!finalists.has(family(c))) finalists.set(family(c), c);
+  let best = sortedByAicc[0] as Candidate;
+  let bestErr = Number.POSITIVE_INFINITY;
+  for (const c of finalists.values()) {
+    const e = horizonError(c, y, horizon);
+    if (e < bestErr) {
+      bestErr = e;
+      best = c;
+    }
+  }
+  return best;
+}
+
 /**
  * Forecasts a regularly spaced series `horizon` steps ahead: gaps interpolated,
  * outliers Huber-cleaned, daily/weekly seasons detected from the data, the
@@ -223,7 +269,7 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
   }
   if (candidates.length === 0) throw new RangeError('no model could be fitted');
   candidates.sort((a, b) => a.aicc - b.aicc);
-  const best = candidates[0] as Candidate;
+  const best = selectModel(candidates, y, horizon);
 
   const n = y.length;
   const bands = predictionBands(best, raw, horizon);

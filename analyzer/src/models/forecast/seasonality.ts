@@ -84,8 +84,11 @@ export function candidatePeriods(stepMs: number, extra: readonly number[] = []):
 
 /**
  * Candidate periods with ≥ 2 seasons of history whose detrended autocorrelation
- * at the period is at least MIN_SEASONAL_ACF and a local peak (higher than at
- * half the period, so a slow wander does not pass as a season), strongest first.
+ * at the period is at least MIN_SEASONAL_ACF, strongest first. Deliberately a
+ * permissive pre-filter, not a peak test: a persistent series (CPU that stays
+ * high for hours) has a detrended ACF that decays slowly, so a real daily
+ * season need not stand above its half-day lag. Whether the season earns its
+ * m − 1 states is decided after fitting (AICc, then the horizon check).
  */
 export function detectSeasonalPeriods(y: Float64Array, stepMs: number, extra: readonly number[] = []): SeasonCandidate[] {
   const found: SeasonCandidate[] = [];
@@ -95,8 +98,7 @@ export function detectSeasonalPeriods(y: Float64Array, stepMs: number, extra: re
     const detrended = new Float64Array(y.length);
     for (let i = 0; i < y.length; i++) detrended[i] = (y[i] as number) - (trend[i] as number);
     const acf = autocorrelation(detrended, m);
-    const half = autocorrelation(detrended, Math.max(1, Math.round(m / 2)));
-    if (acf >= MIN_SEASONAL_ACF && acf > half) found.push({ period: m, acf });
+    if (acf >= MIN_SEASONAL_ACF) found.push({ period: m, acf });
   }
   return found.sort((a, b) => b.acf - a.acf);
 }
