@@ -1,6 +1,6 @@
 import { aicc, concentratedLogLik, etsForecastAt, etsVarianceFactor, fitEts, type EtsSpec, type SeasonKind, type TrendKind } from './ets.ts';
 import { huberClean, interpolateGaps } from './preprocess.ts';
-import { detectSeasonalPeriods } from './seasonality.ts';
+import { detectSeasonalPeriods, seasonalIndices } from './seasonality.ts';
 
 /** Fewest known values a forecast is made from (below it every model is a guess). */
 export const MIN_FORECAST_POINTS = 10;
@@ -146,7 +146,7 @@ interface Bands {
  * empirical band outwards, or gives the band outright. Bands never narrow as
  * the horizon grows.
  */
-function predictionBands(c: Candidate, yRaw: Float64Array, horizon: number): Bands[] {
+function predictionBands(c: Candidate, yRaw: Float64Array, isKnown: (t: number) => boolean, horizon: number): Bands[] {
   const n = yRaw.length;
   const out: Bands[] = [];
   const hEmp = Math.min(horizon, MAX_EMPIRICAL_HORIZON);
@@ -158,6 +158,8 @@ function predictionBands(c: Candidate, yRaw: Float64Array, horizon: number): Ban
     if (h <= hEmp) {
       let k = 0;
       for (let t = 0; t + h < n; t++) {
+        // A filled-in gap is not something that happened: no error to learn from.
+        if (!isKnown(t + h)) continue;
         const f = c.at(t, h);
         if (!Number.isFinite(f)) continue;
         errs[k++] = (yRaw[t + h] as number) - f;
@@ -185,6 +187,31 @@ function predictionBands(c: Candidate, yRaw: Float64Array, horizon: number): Ban
     out.push({ lo80: Math.min(b.lo80, 0), hi80: Math.max(b.hi80, 0), lo95: Math.min(b.lo95, b.lo80, 0), hi95: Math.max(b.hi95, b.hi80, 0) });
   }
   return out;
+}
+
+/**
+ * Gaps re-filled along the season: a straight line across a gap of hours
+ * would cut through a daily peak, so the seasonally adjusted values are
+ * interpolated and the seasonal index added back.
+ */
+function seasonalInterpolation(values: readonly (number | null)[], linear: Float64Array, m: number): Float64Array {
+  const idx = seasonalIndices(linear, m, 'A');
+  if (idx === null) return linear;
+  const adjusted = values.map((v, t) => (v === null || !Number.isFinite(v) ? null : v - (idx[t % m] as number)));
+  const filled = interpolateGaps(adjusted);
+  if (filled === null) return linear;
+  for (let t = 0; t < filled.length; t++) filled[t] = (filled[t] as number) + (idx[t % m] as number);
+  return filled;
+}
+
+/** Huber cleaning of y − seasonal index, the index added back. */
+function seasonallyAdjustedClean(raw: Float64Array, m: number): { cleaned: Float64Array; clipped: number } {
+  const idx = seasonalIndices(raw, m, 'A');
+  if (idx === null) return huberClean(raw);
+  const adjusted = raw.map((v, t) => v - (idx[t % m] as number));
+  const { cleaned, clipped } = huberClean(adjusted);
+  for (let t = 0; t < cleaned.length; t++) cleaned[t] = (cleaned[t] as number) + (idx[t % m] as number);
+  return { cleaned, clipped };
 }
 
 /** Origins (most recent) the horizon check scores each finalist on. */
@@ -248,9 +275,18 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
   let known = 0;
   for (const v of values) if (v !== null && Number.isFinite(v)) known++;
   if (known < MIN_FORECAST_POINTS) throw new RangeError(`at least ${MIN_FORECAST_POINTS} known values are needed, got ${known}`);
-  const raw = interpolateGaps(values);
+  let raw = interpolateGaps(values);
   if (raw === null) throw new RangeError('no known values');
-  const { cleaned: y, clipped } = huberClean(raw);
+  const isKnown = (t: number): boolean => {
+    const v = values[t];
+    return v !== null && v !== undefined && Number.isFinite(v);
+  };
+  // Seasons are looked for on a first cleaning (spikes inflate the variance the ACF divides by)...
+  const season = detectSeasonalPeriods(huberClean(raw).cleaned, stepMs, input.seasonalPeriods ?? [])[0];
+  // ...and the cleaning that feeds the fit runs on the seasonally adjusted values: a running median
+  // flattens the peaks of a pattern shorter than its window, and those peaks are signal, not outliers.
+  if (season !== undefined && known < values.length) raw = seasonalInterpolation(values, raw, season.period);
+  const { cleaned: y, clipped } = season === undefined ? huberClean(raw) : seasonallyAdjustedClean(raw, season.period);
 
   const candidates: Candidate[] = [];
   const push = (c: Candidate | null): void => {
@@ -260,7 +296,6 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
   const trends: TrendKind[] = ['N', 'A', 'Ad'];
   for (const trend of trends) push(etsCandidate(y, { trend, season: 'N', period: 0 }));
   // The strongest detected season only: one season per ETS model.
-  const season = detectSeasonalPeriods(y, stepMs, input.seasonalPeriods ?? [])[0];
   if (season !== undefined) {
     const m = season.period;
     push(seasonalNaiveCandidate(y, m));
@@ -272,7 +307,7 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
   const best = selectModel(candidates, y, horizon);
 
   const n = y.length;
-  const bands = predictionBands(best, raw, horizon);
+  const bands = predictionBands(best, raw, isKnown, horizon);
   const points: ForecastPoint[] = [];
   for (let h = 1; h <= horizon; h++) {
     const f = best.at(n - 1, h);
