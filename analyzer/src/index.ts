@@ -29,5 +29,7 @@ export { forecastSeries, MIN_FORECAST_POINTS } from './models/forecast/forecast.
 export type { ForecastInput, ForecastPoint, ForecastResult } from './models/forecast/forecast.ts';
 export { backtestForecast, rollingOrigins, scoreForecast } from './models/forecast/backtest.ts';
 export type { BacktestOptions, BacktestResult, OriginScore } from './models/forecast/backtest.ts';
-export { fetchServiceSeries, isRedMetric, RED_METRICS } from './queries/forecast-series.ts';
+export { fetchServiceSeries, isRedMetric, RED_METRICS, RED_UNITS, redValues } from './queries/forecast-series.ts';
 export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/forecast-series.ts';
+export { createForecastJob, FORECAST_JOB_DEFAULTS } from './jobs/forecast-job.ts';
+export type { ForecastJobOptions } from './jobs/forecast-job.ts';

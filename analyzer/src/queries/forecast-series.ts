@@ -1,12 +1,32 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fetchMetricSeries } from './metric-series.ts';
-import { fetchRedSeries } from './red-series.ts';
+import { fetchRedSeries, type RedBucketRow } from './red-series.ts';
 
 /** RED metrics a forecast can be asked for by name, from the per-minute rollups. */
 export const RED_METRICS = ['rate', 'error_rate', 'latency_p50', 'latency_p95', 'latency_p99'] as const;
 export type RedMetric = (typeof RED_METRICS)[number];
 
 export const isRedMetric = (m: string): m is RedMetric => (RED_METRICS as readonly string[]).includes(m);
+
+export const RED_UNITS: Readonly<Record<RedMetric, string>> = {
+  rate: '1/s',
+  error_rate: '1',
+  latency_p50: 'ms',
+  latency_p95: 'ms',
+  latency_p99: 'ms',
+};
+
+/** One RED metric's values from rollup buckets (see fetchServiceSeries for what each bucket gives). */
+export function redValues(rows: readonly RedBucketRow[], metric: RedMetric, stepS: number): (number | null)[] {
+  const qi = metric === 'latency_p50' ? 0 : metric === 'latency_p95' ? 1 : 2;
+  return rows.map((r): number | null => {
+    if (metric === 'rate') return r.calls / stepS;
+    if (r.calls === 0) return null;
+    if (metric === 'error_rate') return r.errors / r.calls;
+    const ns = r.q[qi];
+    return ns === undefined ? null : ns / 1e6;
+  });
+}
 
 export interface ServiceSeriesQuery {
   readonly service: string;
@@ -40,16 +60,7 @@ export interface ServiceSeries {
 export async function fetchServiceSeries(client: ClickHouseClient, q: ServiceSeriesQuery): Promise<ServiceSeries | undefined> {
   if (isRedMetric(q.metric)) {
     const rows = await fetchRedSeries(client, { service: q.service, fromS: q.fromS, toS: q.toS, stepS: q.stepS });
-    const qi = q.metric === 'latency_p50' ? 0 : q.metric === 'latency_p95' ? 1 : 2;
-    const values = rows.map((r): number | null => {
-      if (q.metric === 'rate') return r.calls / q.stepS;
-      if (r.calls === 0) return null;
-      if (q.metric === 'error_rate') return r.errors / r.calls;
-      const ns = r.q[qi];
-      return ns === undefined ? null : ns / 1e6;
-    });
-    const unit = q.metric === 'rate' ? '1/s' : q.metric === 'error_rate' ? '1' : 'ms';
-    return { t: rows.map((r) => r.t), values, unit };
+    return { t: rows.map((r) => r.t), values: redValues(rows, q.metric, q.stepS), unit: RED_UNITS[q.metric] };
   }
   const s = await fetchMetricSeries(client, { metric: q.metric, service: q.service, attributes: q.attributes, fromS: q.fromS, toS: q.toS, stepS: q.stepS });
   if (s === undefined) return undefined;

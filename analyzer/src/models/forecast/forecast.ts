@@ -308,11 +308,15 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
 
   const n = y.length;
   const bands = predictionBands(best, raw, isKnown, horizon);
+  // A series that was never negative (rates, latencies, utilisation, ratios) is not forecast below 0.
+  let floor = Number.NEGATIVE_INFINITY;
+  if (raw.every((v) => v >= 0)) floor = 0;
+  const atLeast = (x: number): number => Math.max(floor, x);
   const points: ForecastPoint[] = [];
   for (let h = 1; h <= horizon; h++) {
     const f = best.at(n - 1, h);
     const b = bands[h - 1] as Bands;
-    points.push({ value: f, lower80: f + b.lo80, upper80: f + b.hi80, lower95: f + b.lo95, upper95: f + b.hi95 });
+    points.push({ value: atLeast(f), lower80: atLeast(f + b.lo80), upper80: atLeast(f + b.hi80), lower95: atLeast(f + b.lo95), upper95: atLeast(f + b.hi95) });
   }
   return {
     model: best.name,
