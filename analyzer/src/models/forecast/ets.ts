@@ -65,11 +65,11 @@ interface Init {
   s0: Float64Array;
 }
 
-function initialStates(y: Float64Array, spec: EtsSpec): Init | null {
+function initialStates(y: Float64Array, spec: EtsSpec, initEnd: number): Init | null {
   const m = spec.season === 'N' ? 1 : spec.period;
   let s0: Float64Array = new Float64Array(m).fill(spec.season === 'M' ? 1 : 0);
   if (spec.season !== 'N') {
-    const idx = seasonalIndices(y, m, spec.season);
+    const idx = seasonalIndices(y.subarray(0, Math.max(2 * m, Math.min(y.length, initEnd))), m, spec.season);
     if (idx === null) return null;
     s0 = idx;
   }
@@ -180,18 +180,28 @@ export function aicc(logLik: number, k: number, n: number): number {
 }
 
 /** Fits one ETS model to a gap-free series; null when it cannot be fitted (too short, multiplicative on non-positive data). */
-export function fitEts(y: Float64Array, spec: EtsSpec): EtsFit | null {
+export interface FitOptions {
+  /**
+   * Seasonal indices are estimated from y[0, initEnd) only (at least two
+   * seasons). Later values reach the seasonal states through the recursion
+   * alone, so forecasts made inside [initEnd, n) are honest one-step-ahead
+   * forecasts that model selection can score without look-ahead.
+   */
+  readonly initEnd?: number;
+}
+
+export function fitEts(y: Float64Array, spec: EtsSpec, opts: FitOptions = {}): EtsFit | null {
   const n = y.length;
   if (spec.season !== 'N' && (spec.period < 2 || n < 2 * spec.period)) return null;
   if (spec.season === 'M') for (const v of y) if (!(v > 0)) return null;
-  const init = initialStates(y, spec);
+  const init = initialStates(y, spec, opts.initEnd ?? y.length);
   if (init === null) return null;
   const nParams = 1 + (spec.trend === 'N' ? 0 : 1) + (spec.season === 'N' ? 0 : 1) + (spec.trend === 'Ad' ? 1 : 0);
   const nStates = 1 + (spec.trend === 'N' ? 0 : 1) + (spec.season === 'N' ? 0 : spec.period - 1);
   const k = nParams + nStates + 1;
   if (n - k - 1 <= 0) return null;
   const objective = (x: readonly number[]): number => run(y, spec, decode(spec, x), init);
-  const best = nelderMead(objective, startPoint(spec), { step: 1, maxEvaluations: 60 * nParams + 40, tolerance: 1e-7 });
+  const best = nelderMead(objective, startPoint(spec), { step: 1, maxEvaluations: Number(process.env['FC_ME'] ?? 60) * nParams + 40, tolerance: Number(process.env['FC_TOL'] ?? 1e-7) });
   if (!Number.isFinite(best.value)) return null;
   const params = decode(spec, best.x);
   const rec: Recorded = { fitted: new Float64Array(n), level: new Float64Array(n), slope: new Float64Array(n), seasonal: new Float64Array(n) };

@@ -100,8 +100,8 @@ function seasonalNaiveCandidate(y: Float64Array, m: number): Candidate | null {
   };
 }
 
-function etsCandidate(y: Float64Array, spec: EtsSpec): Candidate | null {
-  const fit = fitEts(y, spec);
+function etsCandidate(y: Float64Array, spec: EtsSpec, initEnd: number): Candidate | null {
+  const fit = fitEts(y, spec, { initEnd });
   if (fit === null) return null;
   return {
     name: fit.name,
@@ -214,6 +214,41 @@ function seasonallyAdjustedClean(raw: Float64Array, m: number): { cleaned: Float
   return { cleaned, clipped };
 }
 
+/** Share of the values one exact value must hold to count as a point mass (idle = 0, no errors = 0). */
+const POINT_MASS_SHARE = 0.3;
+
+/**
+ * Telemetry often sits exactly on one value — 0 errors, 0 bytes written while
+ * idle — and leaves it in bursts. ETS forecasts the mean, a small positive
+ * level, which is never what happens: at such times the series either stays
+ * on the value or jumps far off it. When the last observation is on a point
+ * mass, this gives the empirical probability, per step ahead, that the series
+ * is still on it (from every earlier time it was on it), so the point forecast
+ * can be the conditional median.
+ */
+function pointMassPersistence(values: readonly (number | null)[], raw: Float64Array, horizon: number): { value: number; probability: number[] } | null {
+  const n = raw.length;
+  const last = values[n - 1];
+  if (last === null || last === undefined || !Number.isFinite(last)) return null;
+  let count = 0;
+  for (const v of values) if (v === last) count++;
+  if (count < POINT_MASS_SHARE * n) return null;
+  const probability: number[] = [];
+  for (let h = 1; h <= horizon; h++) {
+    let on = 0;
+    let stays = 0;
+    for (let t = 0; t + h < n; t++) {
+      if (values[t] !== last) continue;
+      const later = values[t + h];
+      if (later === null || later === undefined) continue;
+      on++;
+      if (later === last) stays++;
+    }
+    probability.push(on > 0 ? stays / on : 0);
+  }
+  return { value: last, probability };
+}
+
 /** Origins (most recent) the horizon check scores each finalist on. */
 const VALIDATION_ORIGINS = 1000;
 const VALIDATION_MAX_H = 60;
@@ -292,31 +327,43 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
   const push = (c: Candidate | null): void => {
     if (c !== null && Number.isFinite(c.aicc)) candidates.push(c);
   };
+  const n = y.length;
   push(naiveCandidate(y));
   const trends: TrendKind[] = ['N', 'A', 'Ad'];
-  for (const trend of trends) push(etsCandidate(y, { trend, season: 'N', period: 0 }));
+  // Seasonal indices come from before the stretch selectModel scores the models on.
+  const initEnd = n - Math.min(horizon, VALIDATION_MAX_H) - VALIDATION_ORIGINS;
+  for (const trend of trends) push(etsCandidate(y, { trend, season: 'N', period: 0 }, n));
   // The strongest detected season only: one season per ETS model.
   if (season !== undefined) {
     const m = season.period;
     push(seasonalNaiveCandidate(y, m));
     const kinds: SeasonKind[] = ['A', 'M'];
-    for (const s of kinds) for (const trend of trends) push(etsCandidate(y, { trend, season: s, period: m }));
+    for (const s of kinds) for (const trend of trends) push(etsCandidate(y, { trend, season: s, period: m }, initEnd));
   }
   if (candidates.length === 0) throw new RangeError('no model could be fitted');
   candidates.sort((a, b) => a.aicc - b.aicc);
   const best = selectModel(candidates, y, horizon);
 
-  const n = y.length;
   const bands = predictionBands(best, raw, isKnown, horizon);
   // A series that was never negative (rates, latencies, utilisation, ratios) is not forecast below 0.
   let floor = Number.NEGATIVE_INFINITY;
   if (raw.every((v) => v >= 0)) floor = 0;
   const atLeast = (x: number): number => Math.max(floor, x);
+  const stay = pointMassPersistence(values, raw, horizon);
   const points: ForecastPoint[] = [];
   for (let h = 1; h <= horizon; h++) {
-    const f = best.at(n - 1, h);
+    const p = stay?.probability[h - 1];
+    // Median, not mean: where the series most likely stays at its point mass, that value is the forecast.
+    const f = stay !== null && p !== undefined && p > 0.5 ? stay.value : best.at(n - 1, h);
     const b = bands[h - 1] as Bands;
-    points.push({ value: atLeast(f), lower80: atLeast(f + b.lo80), upper80: atLeast(f + b.hi80), lower95: atLeast(f + b.lo95), upper95: atLeast(f + b.hi95) });
+    const v = atLeast(f);
+    points.push({
+      value: v,
+      lower80: Math.min(v, atLeast(f + b.lo80)),
+      upper80: Math.max(v, atLeast(f + b.hi80)),
+      lower95: Math.min(v, atLeast(f + b.lo95)),
+      upper95: Math.max(v, atLeast(f + b.hi95)),
+    });
   }
   return {
     model: best.name,

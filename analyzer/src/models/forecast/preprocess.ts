@@ -44,6 +44,8 @@ export interface CleanOptions {
   readonly halfWindow?: number;
   /** Huber threshold in robust standard deviations. */
   readonly k?: number;
+  /** Most points that may be clipped, as a share of the series. */
+  readonly maxShare?: number;
 }
 
 /**
@@ -78,7 +80,12 @@ export function huberClean(y: Float64Array, opts: CleanOptions = {}): { cleaned:
   }
   const cleaned = y.slice();
   if (!(scale > 0)) return { cleaned, clipped: 0 };
-  const lim = k * scale;
+  // Outliers are rare by definition: when k σ would clip more than maxShare of the points, the
+  // residuals are structure the running median cannot follow (a sharp daily peak), not outliers,
+  // and the threshold rises to the (1 − maxShare) quantile of |residual|.
+  const maxShare = opts.maxShare ?? 0.02;
+  const sortedAbs = absResid.slice().sort();
+  const lim = Math.max(k * scale, sortedAbs[Math.min(n - 1, Math.floor((1 - maxShare) * n))] as number);
   let clipped = 0;
   for (let i = 0; i < n; i++) {
     const r = resid[i] as number;
