@@ -69,12 +69,17 @@ describe('POST /predict-performance with a series', () => {
     for (const p of body.points) expect(p.value).toBeGreaterThan(48);
   });
 
-  it('answers within a second for 10,000 points', async () => {
+  it('answers within a second of CPU for 10,000 points', async () => {
     const series = Array.from({ length: 10_000 }, (_, t) => [T0_MS + t * 300_000, 100 + 20 * Math.sin((2 * Math.PI * t) / 288) + ((t * 7919) % 17) / 4]);
+    // CPU time, not wall time: on a 2-core box shared with other test files the wall clock
+    // measures the neighbours. Measured: ~0.5 s for the first request of a process (JIT
+    // warm-up), ~0.2 s after; the whole process's CPU is counted, chDB threads included.
+    const c0 = process.cpuUsage();
     const r = await post({ series, horizon: 12 });
+    const cpu = process.cpuUsage(c0);
     expect(r.status).toBe(200);
-    // Measured ~0.3-0.5 s on an idle machine; the bound leaves room for a CI box shared with other test files.
-    expect(r.ms).toBeLessThan(3000);
+    expect((r.json as PredictPerformanceResponse).backtest.origins).toBe(3);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(1000);
   });
 
   it('422 with the minimum when there are too few points', async () => {
