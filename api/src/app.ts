@@ -14,6 +14,7 @@ import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-pat
 import { detectAnomaliesRouteDocs, detectAnomaliesRoutes } from './routes/detect-anomalies.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
+import { predictPerformanceRouteDocs, predictPerformanceRoutes } from './routes/predict-performance.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
 import { serviceRouteDocs, serviceRoutes } from './routes/services.ts';
 import { traceSearchRouteDocs, traceSearchRoutes } from './routes/trace-search.ts';
@@ -52,6 +53,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...optimizeResourcesRouteDocs,
   ...detectAnomaliesRouteDocs,
   ...anomaliesRouteDocs,
+  ...predictPerformanceRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -81,6 +83,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/optimize-resources', optimizeResourcesRoutes(deps));
   api.route('/detect-anomalies', detectAnomaliesRoutes(deps));
   api.route('/anomalies', anomaliesRoutes(deps));
+  api.route('/predict-performance', predictPerformanceRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

@@ -29,6 +29,7 @@ const ALL_FILES = [
   '0005_insert_deduplication.sql',
   '0006_ppo_red_rollups.sql',
   '0007_otel_traces_scope_attributes.sql',
+  '0008_ppo_forecasts.sql',
   '0009_ppo_anomalies.sql',
   '0010_ppo_capacity.sql',
 ];

@@ -1,4 +1,4 @@
-import { anomalyJob, capacityJob, type Job } from '@ppo/analyzer';
+import { anomalyJob, capacityJob, createForecastJob, type Job } from '@ppo/analyzer';
 import type { PpoConfig } from './config.ts';
 
 /**
@@ -8,6 +8,8 @@ import type { PpoConfig } from './config.ts';
  */
 export function analyzerJobs(_config: PpoConfig): Job[] {
   return [
+    // RED forecasts per service (ppo_forecasts), kept to measure their accuracy later.
+    createForecastJob(),
     // Anomalies on every service's RED and resource series (ppo_anomalies), `anomaly` events.
     anomalyJob(),
     // Capacity plans per service (ppo_capacity) and `forecast` events for those nearing saturation.
