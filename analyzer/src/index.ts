@@ -39,8 +39,6 @@ export { capacityJob, fetchCapacityNearingLimits } from './jobs/capacity-job.ts'
 export type { CapacityJobOptions, NearingLimit } from './jobs/capacity-job.ts';
 export { detectAnomalies, inferStepMs, minimumPoints, resolveAnomalyOptions } from './models/anomaly/detect-anomalies.ts';
 export type { Anomaly, AnomalyKind, AnomalySeverity, DetectAnomaliesInput, DetectAnomaliesOptions } from './models/anomaly/detect-anomalies.ts';
-export { fetchServiceSeries, isRedMetric, RED_METRICS } from './queries/anomaly-series.ts';
-export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/anomaly-series.ts';
 export { listAnomalies, writeAnomalies } from './queries/anomaly-store.ts';
 export type { ListAnomaliesQuery, StoredAnomaly } from './queries/anomaly-store.ts';
 export { anomalyEvent, anomalyJob, isResourceMetric, WATCHED_RED_METRICS } from './jobs/anomaly-job.ts';
@@ -49,7 +47,7 @@ export { forecastSeries, MIN_FORECAST_POINTS } from './models/forecast/forecast.
 export type { ForecastInput, ForecastPoint, ForecastResult } from './models/forecast/forecast.ts';
 export { backtestForecast, rollingOrigins, scoreForecast } from './models/forecast/backtest.ts';
 export type { BacktestOptions, BacktestResult, OriginScore } from './models/forecast/backtest.ts';
-export { fetchServiceSeries, isRedMetric, RED_METRICS, RED_UNITS, redValues } from './queries/forecast-series.ts';
-export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/forecast-series.ts';
+export { fetchServiceSeries, isRedMetric, RED_METRICS, RED_UNITS, redValues } from './queries/service-series.ts';
+export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/service-series.ts';
 export { createForecastJob, FORECAST_JOB_DEFAULTS } from './jobs/forecast-job.ts';
 export type { ForecastJobOptions } from './jobs/forecast-job.ts';

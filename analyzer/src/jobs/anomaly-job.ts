@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { detectAnomalies, minimumPoints, type Anomaly } from '../models/anomaly/detect-anomalies.ts';
 import { listMetrics } from '../queries/metric-series.ts';
 import { fetchServiceRedTotals } from '../queries/red-series.ts';
-import { fetchServiceSeries } from '../queries/anomaly-series.ts';
+import { fetchServiceSeries } from '../queries/service-series.ts';
 import { listAnomalies, writeAnomalies, type StoredAnomaly } from '../queries/anomaly-store.ts';
 import type { Job, JobContext, JobResult } from './job.ts';
 
@@ -86,10 +86,11 @@ export function anomalyJob(opts: AnomalyJobOptions = {}): Job {
         for (const metric of metricNames) {
           if (ctx.signal.aborted) break;
           const series = await fetchServiceSeries(ctx.client, { service, metric, fromS, toS, stepS });
-          if (!series || series.values.filter((v) => v !== null).length < need) continue;
+          if (!series || !series.observed || series.values.filter((v) => v !== null).length < need) continue;
           seriesScanned++;
-          const found = detectAnomalies({ values: series.values, times: series.times, stepMs });
-          const lastT = series.times[series.times.length - 1] ?? toS * 1000;
+          const times = series.t.map((t) => t * 1000);
+          const found = detectAnomalies({ values: series.values, times, stepMs });
+          const lastT = times[times.length - 1] ?? toS * 1000;
           const previous = storedBySeries.get(`${service}\u0000${metric}`) ?? [];
           const matched = new Set<string>();
           for (const a of found) {

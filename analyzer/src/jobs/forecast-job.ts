@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { backtestForecast } from '../models/forecast/backtest.ts';
 import { forecastSeries, MIN_FORECAST_POINTS } from '../models/forecast/forecast.ts';
-import { redValues, type RedMetric } from '../queries/forecast-series.ts';
+import { redValues, type RedMetric } from '../queries/service-series.ts';
 import { fetchRedSeries, fetchServiceRedTotals } from '../queries/red-series.ts';
 import type { Job, JobContext, JobResult } from './job.ts';
 

@@ -137,9 +137,10 @@ export function detectAnomaliesRoutes(deps: ApiDeps): Hono {
         ]);
       }
       const s = await fetchServiceSeries(deps.storage.client, { service: body.service, metric: body.metric, attributes: body.attributes, fromS, toS, stepS });
-      times = s?.times ?? [];
-      values = s?.values ?? [];
-      stepMs = stepS * 1000;
+      const observed = s?.observed === true;
+      times = observed ? s.t.map((t) => t * 1000) : [];
+      values = observed ? s.values : [];
+      stepMs = (s?.stepS ?? stepS) * 1000;
     }
     const present = values.reduce<number>((n, v) => (v === null ? n : n + 1), 0);
     const minimum = minimumPoints(stepMs);

@@ -44,13 +44,17 @@ export interface ServiceSeriesQuery {
 export interface ServiceSeries {
   /** Bucket starts, unix seconds, every step present. */
   readonly t: number[];
+  /** The bucket width used, seconds (RED metrics: whole minutes, the rollups' resolution). */
+  readonly stepS: number;
   /** null: nothing to measure in the bucket (no calls for a ratio or a latency, no metric points). */
   readonly values: (number | null)[];
   readonly unit: string;
+  /** Whether the service reported anything in the window (RED: any call); a rate of all zeros is otherwise indistinguishable from no service. */
+  readonly observed: boolean;
 }
 
 /**
- * The series a forecast for a service is made from. RED values per bucket:
+ * A service's series as the models (forecast, anomaly detection) take it. RED values per bucket:
  * `rate` calls per second (0 in a bucket without calls: no traffic is a real
  * 0), `error_rate` errors / calls, `latency_pNN` ms (both null without calls —
  * there is nothing to measure, which the forecaster treats as a gap). Any other
@@ -59,10 +63,14 @@ export interface ServiceSeries {
  */
 export async function fetchServiceSeries(client: ClickHouseClient, q: ServiceSeriesQuery): Promise<ServiceSeries | undefined> {
   if (isRedMetric(q.metric)) {
-    const rows = await fetchRedSeries(client, { service: q.service, fromS: q.fromS, toS: q.toS, stepS: q.stepS });
-    return { t: rows.map((r) => r.t), values: redValues(rows, q.metric, q.stepS), unit: RED_UNITS[q.metric] };
+    // The rollups are per minute: whole-minute window and step.
+    const stepS = Math.max(60, Math.round(q.stepS / 60) * 60);
+    const fromS = Math.floor(q.fromS / 60) * 60;
+    const toS = Math.ceil(q.toS / 60) * 60;
+    const rows = await fetchRedSeries(client, { service: q.service, fromS, toS, stepS });
+    return { t: rows.map((r) => r.t), stepS, values: redValues(rows, q.metric, stepS), unit: RED_UNITS[q.metric], observed: rows.some((r) => r.calls > 0) };
   }
   const s = await fetchMetricSeries(client, { metric: q.metric, service: q.service, attributes: q.attributes, fromS: q.fromS, toS: q.toS, stepS: q.stepS });
   if (s === undefined) return undefined;
-  return { t: s.points.map((p) => p.t), values: s.points.map((p) => p.value), unit: s.unit };
+  return { t: s.points.map((p) => p.t), stepS: q.stepS, values: s.points.map((p) => p.value), unit: s.semantics === 'rate' ? `${s.unit}/s` : s.unit, observed: true };
 }
