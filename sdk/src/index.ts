@@ -1,0 +1,10 @@
+export { start, SHUTDOWN_TIMEOUT_MS, type PpoSdk } from './start.ts';
+export { createServiceTelemetry, type ServiceTelemetry } from './service-telemetry.ts';
+export { installContext } from './context.ts';
+export {
+  DEFAULT_ENDPOINT,
+  DEFAULT_METRIC_INTERVAL_MS,
+  type LogLevel,
+  type ServiceTelemetryOptions,
+  type StartOptions,
+} from './config.ts';
