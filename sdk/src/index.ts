@@ -1,6 +1,7 @@
 export { start, SHUTDOWN_TIMEOUT_MS, type PpoSdk } from './start.ts';
 export { createServiceTelemetry, type ServiceTelemetry } from './service-telemetry.ts';
 export { installContext } from './context.ts';
+export { HTTP_DURATION_BUCKETS_S, type FetchOptions, type HttpHandlerOptions } from './http.ts';
 export {
   DEFAULT_ENDPOINT,
   DEFAULT_METRIC_INTERVAL_MS,

@@ -1,3 +1,4 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import { HostMetrics } from '@opentelemetry/host-metrics';
@@ -9,6 +10,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { resolveMetricIntervalMs, serviceTelemetryOptionsSchema, type Env, type ServiceTelemetryOptions } from './config.ts';
 import { installContext } from './context.ts';
 import { createLogExporter, createMetricExporter, createTraceExporter } from './exporters.ts';
+import { createHttpInstruments, tracedFetch, wrapHttpHandler, type FetchOptions, type HttpHandlerOptions } from './http.ts';
 import { runtimeInstrumentation } from './instrumentations.ts';
 import { appPackageVersion, composeResource, detectHostResource } from './resource.ts';
 import { boundedWait, SDK_NAME, SDK_VERSION } from './shared.ts';
@@ -26,6 +28,13 @@ export interface ServiceTelemetry {
   readonly tracerProvider: BasicTracerProvider;
   readonly meterProvider: MeterProvider;
   readonly loggerProvider: LoggerProvider;
+  /**
+   * Wraps a node:http request listener so each request is a SERVER span of this service
+   * (continuing the caller's trace) and counted in http.server.request.duration.
+   */
+  httpHandler(handler: (req: IncomingMessage, res: ServerResponse) => unknown, options?: HttpHandlerOptions): RequestListener;
+  /** `fetch` as a CLIENT span of this service with traceparent injected, counted in http.client.request.duration. */
+  fetch(input: string | URL, init?: RequestInit, options?: FetchOptions): Promise<Response>;
   /** Exports everything buffered so far (spans, metrics, logs). */
   forceFlush(): Promise<void>;
   /** Flushes, then stops the exporters and instruments; idempotent. */
@@ -84,15 +93,21 @@ export function createServiceTelemetry(options: ServiceTelemetryOptions, env: En
   }
 
   const version = opts.serviceVersion ?? SDK_VERSION;
+  const tracer = tracerProvider.getTracer(opts.serviceName, version);
+  const meter = meterProvider.getMeter(opts.serviceName, version);
+  let http: ReturnType<typeof createHttpInstruments> | undefined;
+  const httpInstruments = (): ReturnType<typeof createHttpInstruments> => (http ??= createHttpInstruments(meter));
   let stopped: Promise<void> | undefined;
   return {
-    tracer: tracerProvider.getTracer(opts.serviceName, version),
-    meter: meterProvider.getMeter(opts.serviceName, version),
+    tracer,
+    meter,
     logger: loggerProvider.getLogger(opts.serviceName, version),
     resource,
     tracerProvider,
     meterProvider,
     loggerProvider,
+    httpHandler: (handler, handlerOptions) => wrapHttpHandler(tracer, httpInstruments(), handler, handlerOptions),
+    fetch: (input, init, fetchOptions) => tracedFetch(tracer, httpInstruments(), input, init, fetchOptions),
     async forceFlush() {
       // Spans first: a metric or log may describe a span the backend should already hold.
       await tracerProvider.forceFlush();
