@@ -29,8 +29,12 @@ interface SpanRow {
 
 let ppo: TestPpo;
 let exit: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+let naturalExit: typeof exit;
 
-/** Runs the fixture app until it has served its requests, then SIGTERMs it and waits for the exit. */
+/**
+ * Runs the fixture app until it has served its requests, then SIGTERMs it (or, with
+ * APP_EXIT=1, lets it end by itself) and waits for the exit.
+ */
 async function runApp(env: Record<string, string>): Promise<typeof exit> {
   const child = spawn(process.execPath, ['--import', '@ppo/sdk/register', APP], {
     cwd: REPO,
@@ -53,7 +57,7 @@ async function runApp(env: Record<string, string>): Promise<typeof exit> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   try {
     await ready;
-    child.kill('SIGTERM');
+    if (env['APP_EXIT'] !== '1') child.kill('SIGTERM');
     return await exited;
   } finally {
     clearTimeout(timer);
@@ -62,7 +66,9 @@ async function runApp(env: Record<string, string>): Promise<typeof exit> {
 
 beforeAll(async () => {
   ppo = await startTestPpo();
-  exit = await runApp({
+  // Both runs at once: they export under different service names.
+  [exit, naturalExit] = await Promise.all([
+    runApp({
     PPO_ENDPOINT: ppo.grpcUrl,
     OTEL_SERVICE_NAME: SERVICE,
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test,team=perf%20eng',
@@ -71,7 +77,15 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '60000',
     OTEL_BLRP_SCHEDULE_DELAY: '60000',
     OTEL_METRIC_EXPORT_INTERVAL: '60000',
-  });
+    }),
+    runApp({
+      PPO_ENDPOINT: ppo.grpcUrl,
+      PPO_SERVICE_NAME: 'sdk-script',
+      APP_ROUNDS: '1',
+      APP_EXIT: '1',
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+    }),
+  ]);
 });
 
 afterAll(async () => {
@@ -82,6 +96,16 @@ describe('node --import @ppo/sdk/register', () => {
   it('flushes on SIGTERM, then ends the process with that signal', () => {
     expect(exit.stdout).toContain('"bodies":["front+back","front+back","front+back"]');
     expect(exit.signal).toBe('SIGTERM');
+  });
+
+  it('flushes when the app ends by itself, and exits with status 0', async () => {
+    expect(naturalExit).toMatchObject({ code: 0, signal: null });
+    const [row] = await queryRows<{ n: string; version: string }>(
+      ppo.ppo.storage.client,
+      `SELECT count() AS n, any(ResourceAttributes['service.version']) AS version FROM otel_traces WHERE ServiceName = 'sdk-script'`,
+    );
+    // PPO_SERVICE_NAME named it; one round is four spans.
+    expect(row).toEqual({ n: '4', version: '3.1.4' });
   });
 
   it('stores server and client spans linked parent/child across each HTTP hop', async () => {

@@ -1,4 +1,5 @@
-export { start, SHUTDOWN_TIMEOUT_MS, type PpoSdk } from './start.ts';
+export { start, type PpoSdk } from './start.ts';
+export { SHUTDOWN_TIMEOUT_MS } from './shared.ts';
 export { createServiceTelemetry, type ServiceTelemetry } from './service-telemetry.ts';
 export { installContext } from './context.ts';
 export { HTTP_DURATION_BUCKETS_S, type FetchOptions, type HttpHandlerOptions } from './http.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Meter, Tracer } from '@opentelemetry/api';
+import { diag, type Meter, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
@@ -13,7 +13,7 @@ import { createLogExporter, createMetricExporter, createTraceExporter } from './
 import { createHttpInstruments, tracedFetch, wrapHttpHandler, type FetchOptions, type HttpHandlerOptions } from './http.ts';
 import { runtimeInstrumentation } from './instrumentations.ts';
 import { appPackageVersion, composeResource, detectHostResource } from './resource.ts';
-import { boundedWait, SDK_NAME, SDK_VERSION } from './shared.ts';
+import { boundedWait, describeShutdown, SDK_NAME, SDK_VERSION, SHUTDOWN_TIMEOUT_MS } from './shared.ts';
 
 /** One service's telemetry inside a process that may host several. */
 export interface ServiceTelemetry {
@@ -37,7 +37,7 @@ export interface ServiceTelemetry {
   fetch(input: string | URL, init?: RequestInit, options?: FetchOptions): Promise<Response>;
   /** Exports everything buffered so far (spans, metrics, logs). */
   forceFlush(): Promise<void>;
-  /** Flushes, then stops the exporters and instruments; idempotent. */
+  /** Flushes, then stops the exporters and instruments; idempotent; never rejects (failures go to the diag log). */
   shutdown(): Promise<void>;
 }
 
@@ -115,10 +115,12 @@ export function createServiceTelemetry(options: ServiceTelemetryOptions, env: En
     },
     shutdown() {
       stopped ??= (async () => {
-        await boundedWait(
+        const outcome = await boundedWait(
           Promise.all([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]).then(() => undefined),
-          10_000,
+          SHUTDOWN_TIMEOUT_MS,
         );
+        const problem = describeShutdown(outcome, SHUTDOWN_TIMEOUT_MS);
+        if (problem !== undefined) diag.warn(`${problem} (service ${opts.serviceName})`);
         // After the final collection, which still reads the runtime instruments.
         for (const instr of runtime) instr.disable();
       })();

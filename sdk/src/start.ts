@@ -21,20 +21,20 @@ import { registerEsmHook } from './esm-hook.ts';
 import { createLogExporter, createMetricExporter, createTraceExporter } from './exporters.ts';
 import { autoInstrumentations, runtimeInstrumentation } from './instrumentations.ts';
 import { appPackageVersion, composeResource, detectHostResource, settledResource } from './resource.ts';
-import { boundedWait, SDK_NAME } from './shared.ts';
+import { boundedWait, describeShutdown, SDK_NAME, SHUTDOWN_TIMEOUT_MS } from './shared.ts';
 
 /** What `start()` returns: the process-wide SDK. */
 export interface PpoSdk {
-  /** Flushes everything buffered, stops exporters and instrumentations; idempotent. */
+  /**
+   * Flushes everything buffered, stops exporters and instrumentations; idempotent. Never
+   * rejects: a failed or overdue last export is reported through the OTel diag log.
+   */
   shutdown(): Promise<void>;
   /** Exports spans, metrics and logs buffered so far. */
   forceFlush(): Promise<void>;
   /** The resource every signal of this process carries. */
   readonly resource: Resource;
 }
-
-/** How long a shutdown may wait for exports before the process is let go. */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const DIAG_LEVELS: Record<LogLevel, DiagLogLevel> = {
   none: DiagLogLevel.NONE,
@@ -134,8 +134,8 @@ async function startOnce(options: StartOptions, env: Env): Promise<PpoSdk> {
     shutdown() {
       stopped ??= (async () => {
         removeHandlers();
-        const outcome = await boundedWait(sdk.shutdown(), SHUTDOWN_TIMEOUT_MS);
-        if (outcome === 'timeout') diag.warn(`@ppo/sdk: exports did not finish within ${SHUTDOWN_TIMEOUT_MS} ms of shutdown; dropping the rest`);
+        const problem = describeShutdown(await boundedWait(sdk.shutdown(), SHUTDOWN_TIMEOUT_MS), SHUTDOWN_TIMEOUT_MS);
+        if (problem !== undefined) diag.warn(problem);
         // After the final collection, which still reads the runtime instruments.
         for (const instr of instrumentations) instr.disable();
         started = undefined;
