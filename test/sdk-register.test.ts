@@ -68,7 +68,7 @@ beforeAll(async () => {
   ppo = await startTestPpo();
   // Both runs at once: they export under different service names.
   [exit, naturalExit] = await Promise.all([
-      runApp({
+    runApp({
       PPO_ENDPOINT: ppo.grpcUrl,
       OTEL_SERVICE_NAME: SERVICE,
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test,team=perf%20eng',
@@ -76,7 +76,7 @@ beforeAll(async () => {
       // Long intervals on purpose: nothing would be exported before SIGTERM without the flush on shutdown.
       OTEL_BSP_SCHEDULE_DELAY: '60000',
       OTEL_BLRP_SCHEDULE_DELAY: '60000',
-    OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
     }),
     runApp({
       PPO_ENDPOINT: ppo.grpcUrl,
