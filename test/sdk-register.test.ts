@@ -5,13 +5,12 @@
  * and is stopped with SIGTERM. Everything it buffered must be flushed on the way out, and
  * the stored spans, metrics and logs must carry the app's resource.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChildApp, type ChildExit } from './helpers/child-app.ts';
 import { queryRows } from './helpers/sql.ts';
 import { startTestPpo, type TestPpo } from './helpers/start-ppo.ts';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const APP = fileURLToPath(new URL('./fixtures/sdk-app/app.mjs', import.meta.url));
 const SERVICE = 'sdk-register-app';
 const ROUNDS = 3;
@@ -28,47 +27,13 @@ interface SpanRow {
 }
 
 let ppo: TestPpo;
-let exit: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
-let naturalExit: typeof exit;
-
-/**
- * Runs the fixture app until it has served its requests, then SIGTERMs it (or, with
- * APP_EXIT=1, lets it end by itself) and waits for the exit.
- */
-async function runApp(env: Record<string, string>): Promise<typeof exit> {
-  const child = spawn(process.execPath, ['--import', '@ppo/sdk/register', APP], {
-    cwd: REPO,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (stdout.includes('"ready":true')) resolve();
-    });
-    child.once('exit', () => reject(new Error(`app exited before it was ready:\n${stdout}\n${stderr}`)));
-  });
-  const exited = new Promise<typeof exit>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  try {
-    await ready;
-    if (env['APP_EXIT'] !== '1') child.kill('SIGTERM');
-    return await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+let exit: ChildExit;
 
 beforeAll(async () => {
   ppo = await startTestPpo();
-  // Both runs at once: they export under different service names.
-  [exit, naturalExit] = await Promise.all([
-    runApp({
+  exit = await runChildApp({
+    args: ['--import', '@ppo/sdk/register', APP],
+    env: {
       PPO_ENDPOINT: ppo.grpcUrl,
       OTEL_SERVICE_NAME: SERVICE,
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test,team=perf%20eng',
@@ -77,15 +42,9 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: '60000',
       OTEL_BLRP_SCHEDULE_DELAY: '60000',
       OTEL_METRIC_EXPORT_INTERVAL: '60000',
-    }),
-    runApp({
-      PPO_ENDPOINT: ppo.grpcUrl,
-      PPO_SERVICE_NAME: 'sdk-script',
-      APP_ROUNDS: '1',
-      APP_EXIT: '1',
-      OTEL_BSP_SCHEDULE_DELAY: '60000',
-    }),
-  ]);
+    },
+    stop: 'signal',
+  });
 });
 
 afterAll(async () => {
@@ -96,16 +55,6 @@ describe('node --import @ppo/sdk/register', () => {
   it('flushes on SIGTERM, then ends the process with that signal', () => {
     expect(exit.stdout).toContain('"bodies":["front+back","front+back","front+back"]');
     expect(exit.signal).toBe('SIGTERM');
-  });
-
-  it('flushes when the app ends by itself, and exits with status 0', async () => {
-    expect(naturalExit).toMatchObject({ code: 0, signal: null });
-    const [row] = await queryRows<{ n: string; version: string }>(
-      ppo.ppo.storage.client,
-      `SELECT count() AS n, any(ResourceAttributes['service.version']) AS version FROM otel_traces WHERE ServiceName = 'sdk-script'`,
-    );
-    // PPO_SERVICE_NAME named it; one round is four spans.
-    expect(row).toEqual({ n: '4', version: '3.1.4' });
   });
 
   it('stores server and client spans linked parent/child across each HTTP hop', async () => {
