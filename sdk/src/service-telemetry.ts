@@ -35,7 +35,7 @@ export interface ServiceTelemetry {
   httpHandler(handler: (req: IncomingMessage, res: ServerResponse) => unknown, options?: HttpHandlerOptions): RequestListener;
   /** `fetch` as a CLIENT span of this service with traceparent injected, counted in http.client.request.duration. */
   fetch(input: string | URL, init?: RequestInit, options?: FetchOptions): Promise<Response>;
-  /** Exports everything buffered so far (spans, metrics, logs). */
+  /** Exports everything buffered so far (spans, metrics, logs); never rejects (failures go to the diag log). */
   forceFlush(): Promise<void>;
   /** Flushes, then stops the exporters and instruments; idempotent; never rejects (failures go to the diag log). */
   shutdown(): Promise<void>;
@@ -109,9 +109,13 @@ export function createServiceTelemetry(options: ServiceTelemetryOptions, env: En
     httpHandler: (handler, handlerOptions) => wrapHttpHandler(tracer, httpInstruments(), handler, handlerOptions),
     fetch: (input, init, fetchOptions) => tracedFetch(tracer, httpInstruments(), input, init, fetchOptions),
     async forceFlush() {
-      // Spans first: a metric or log may describe a span the backend should already hold.
-      await tracerProvider.forceFlush();
-      await Promise.all([meterProvider.forceFlush(), loggerProvider.forceFlush()]);
+      const flush = async (): Promise<void> => {
+        // Spans first: a metric or log may describe a span the backend should already hold.
+        await tracerProvider.forceFlush();
+        await Promise.all([meterProvider.forceFlush(), loggerProvider.forceFlush()]);
+      };
+      const problem = describeShutdown(await boundedWait(flush(), SHUTDOWN_TIMEOUT_MS), SHUTDOWN_TIMEOUT_MS, 'flush');
+      if (problem !== undefined) diag.warn(`${problem} (service ${opts.serviceName})`);
     },
     shutdown() {
       stopped ??= (async () => {
