@@ -67,7 +67,10 @@ export function start(options: StartOptions = {}, env: Env = process.env): Promi
 async function startOnce(options: StartOptions, env: Env): Promise<PpoSdk> {
   const opts = startOptionsSchema.parse(options);
   const level = resolveLogLevel(env, opts.logLevel);
-  if (level !== 'none') diag.setLogger(new DiagConsoleLogger(), { logLevel: DIAG_LEVELS[level], suppressOverrideMessage: true });
+  const setDiagLogger = (): void => {
+    if (level !== 'none') diag.setLogger(new DiagConsoleLogger(), { logLevel: DIAG_LEVELS[level], suppressOverrideMessage: true });
+  };
+  setDiagLogger();
 
   const resource = await settledResource(
     composeResource(
@@ -116,6 +119,8 @@ async function startOnce(options: StartOptions, env: Env): Promise<PpoSdk> {
     logRecordProcessors,
     instrumentations,
   });
+  // NodeSDK's constructor installs its own diag logger from OTEL_LOG_LEVEL; the logLevel option wins.
+  setDiagLogger();
   sdk.start();
   if (runtimeMetrics && metricReaders.length > 0) {
     new HostMetrics({ meterProvider: metrics.getMeterProvider(), name: SDK_NAME }).start();
