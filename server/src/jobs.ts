@@ -1,4 +1,4 @@
-import type { Job } from '@ppo/analyzer';
+import { sloJob, type Job } from '@ppo/analyzer';
 import type { PpoConfig } from './config.ts';
 
 /**
@@ -7,5 +7,5 @@ import type { PpoConfig } from './config.ts';
  * the jobs that read those findings (recommendations, outcome measurement).
  */
 export function analyzerJobs(_config: PpoConfig): Job[] {
-  return [];
+  return [sloJob()];
 }
