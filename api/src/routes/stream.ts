@@ -220,7 +220,9 @@ export function streamRoutes(deps: ApiDeps, opts: StreamOptions = {}): Hono & { 
       headers: {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
+        // The connection ends with the stream (at shutdown or when the client leaves); an idle
+        // keep-alive socket left behind would hold server.close() for the keep-alive timeout.
+        Connection: 'close',
         // nginx buffers proxied responses unless told not to.
         'X-Accel-Buffering': 'no',
       },
