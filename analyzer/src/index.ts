@@ -29,7 +29,7 @@ export { budgetConsumed, burnRate, detectionTimeS, errorBudget, timeToExhaustion
 export type { BurnSeverity, WindowPair } from './models/slo/burn-rate.ts';
 export { evaluateObjective, requiredWindows } from './models/slo/evaluate-slo.ts';
 export type { ObjectiveStatus, PairStatus, WindowBurn, WindowData } from './models/slo/evaluate-slo.ts';
-export { bucketOf, countAtOrUnder, LATENCY_BUCKET_BOUNDS_NS, MAX_LATENCY_THRESHOLD_MS, quantileFromBuckets } from './models/slo/latency-buckets.ts';
+export { bucketOf, bucketOfStart, countAtOrUnder, LATENCY_BUCKET_BOUNDS_NS, MAX_LATENCY_THRESHOLD_MS, quantileFromBuckets } from './models/slo/latency-buckets.ts';
 export { objectiveKey, parseSloWindow, successTarget } from './models/slo/objectives.ts';
 export type { AvailabilityObjective, ErrorRateObjective, LatencyObjective, SloObjective } from './models/slo/objectives.ts';
 export { fetchSloWindows, getSloMonitor, listSloMonitors, loadSloStatuses, sloMonitorId, upsertSloMonitor } from './queries/slo-store.ts';

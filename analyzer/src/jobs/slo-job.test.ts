@@ -11,7 +11,7 @@ import { migrate } from '@ppo/clickhouse-migrations';
 import { TABLE_COLUMNS } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 import { LiveEvents, type LiveEvent } from '../events/live-events.ts';
-import { bucketOf, LATENCY_BUCKET_BOUNDS_NS } from '../models/slo/latency-buckets.ts';
+import { bucketOf, bucketOfStart, LATENCY_BUCKET_BOUNDS_NS } from '../models/slo/latency-buckets.ts';
 import { listSloMonitors, loadSloStatuses, upsertSloMonitor } from '../queries/slo-store.ts';
 import { evaluateSloMonitor } from '../queries/slo-status.ts';
 import { spanTsvRow, type SpanRowInput } from '../queries/testing/span-tsv.ts';
@@ -70,21 +70,22 @@ afterAll(async () => {
 describe('latency histogram rollup (0015)', () => {
   it('uses exactly the bounds of latency-buckets.ts', () => {
     const sql = readFileSync(new URL('../../../clickhouse-migrations/sql/0015_ppo_slo_latency_histograms.sql', import.meta.url), 'utf8');
-    const lists = [...sql.matchAll(/arrayFirstIndex\(x -> Duration <= x, \[([0-9, ]+)\]\)/g)].map((m) => (m[1] ?? '').split(', ').map(Number));
+    const lists = [...sql.matchAll(/roundDown\(toUInt64\(greatest\(Duration, 1\) - 1\), \[([0-9, ]+)\]\)/g)].map((m) => (m[1] ?? '').split(', ').map(Number));
     expect(lists).toHaveLength(2);
-    for (const list of lists) expect(list).toEqual([...LATENCY_BUCKET_BOUNDS_NS, 18446744073709551615]);
+    for (const list of lists) expect(list).toEqual([0, ...LATENCY_BUCKET_BOUNDS_NS]);
   });
 
   it('puts each span in the bucket bucketOf names, edges inclusive', async () => {
-    const durationsNs = [0, 10_000, 10_001, 300 * MS, 300 * MS + 1, 999_999_999_999];
+    // Every edge, one below and one above it, and the extremes.
+    const durationsNs = [0, 1, 999_999_999_999, ...LATENCY_BUCKET_BOUNDS_NS.flatMap((b) => [b - 1, b, b + 1])];
     const at = NOW - 3 * 86_400_000;
     await insert(durationsNs.map((d, i) => ({ ...span('bounds', at, 0), durationNs: BigInt(d), spanId: `b${i}`.padStart(16, '0') })));
     const rs = await storage.client.query({
-      query: `SELECT Bucket AS bucket, sum(Count) AS n FROM ppo_slo_hist_1m_service WHERE ServiceName = 'bounds' GROUP BY Bucket ORDER BY Bucket`,
+      query: `SELECT BucketStartNs AS start, sum(Count) AS n FROM ppo_slo_hist_1m_service WHERE ServiceName = 'bounds' GROUP BY BucketStartNs ORDER BY BucketStartNs`,
       format: 'JSONEachRow',
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     });
-    const got = await rs.json<{ bucket: number; n: number }>();
+    const got = (await rs.json<{ start: number; n: number }>()).map((r) => ({ bucket: bucketOfStart(r.start), n: r.n }));
     const want = new Map<number, number>();
     for (const d of durationsNs) want.set(bucketOf(d), (want.get(bucketOf(d)) ?? 0) + 1);
     expect(got.map((r) => [r.bucket, r.n])).toEqual([...want].sort((a, b) => a[0] - b[0]));

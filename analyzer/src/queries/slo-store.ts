@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { WindowData } from '../models/slo/evaluate-slo.ts';
+import { bucketOfStart } from '../models/slo/latency-buckets.ts';
 import type { SloObjective } from '../models/slo/objectives.ts';
 
 export interface SloMonitorSpec {
@@ -140,16 +141,16 @@ export async function fetchSloWindows(
   const params: Record<string, string | number> = { service: target.service, operation: target.operation ?? '', from: Math.min(...starts), end: endS };
   starts.forEach((s, i) => (params[`s${i}`] = s));
   const rs = await client.query({
-    query: `SELECT Bucket AS bucket,
+    query: `SELECT toString(BucketStartNs) AS start,
   ${counts}
 FROM ${table}
 WHERE ${filter} AND Minute >= toDateTime({from:Int64}) AND Minute < toDateTime({end:Int64})
-GROUP BY Bucket`,
+GROUP BY BucketStartNs`,
     query_params: params,
     format: 'JSONEachRow',
     clickhouse_settings: JSON_NUMBERS,
   });
-  const rows = await rs.json<Record<string, number>>();
+  const rows = await rs.json<Record<string, number | string>>();
   const out = new Map<number, WindowData>();
   windowsS.forEach((w, i) => {
     let calls = 0;
@@ -160,7 +161,7 @@ GROUP BY Bucket`,
       if (n === 0) continue;
       calls += n;
       errors += Number(r[`e${i}`] ?? 0);
-      buckets.set(Number(r['bucket']), n);
+      buckets.set(bucketOfStart(Number(r['start'])), n);
     }
     out.set(w, { calls, errors, buckets });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketEdges, bucketOf, countAtOrUnder, LATENCY_BUCKET_BOUNDS_NS, MAX_LATENCY_THRESHOLD_MS, OVERFLOW_BUCKET, quantileFromBuckets } from './latency-buckets.ts';
+import { bucketEdges, bucketOf, bucketOfStart, countAtOrUnder, LATENCY_BUCKET_BOUNDS_NS, MAX_LATENCY_THRESHOLD_MS, OVERFLOW_BUCKET, quantileFromBuckets } from './latency-buckets.ts';
 
 const MS = 1e6;
 
@@ -23,6 +23,10 @@ describe('latency buckets', () => {
     expect(bucketOf(0)).toBe(1);
     expect(bucketOf(1e15)).toBe(OVERFLOW_BUCKET);
     expect(bucketEdges(i + 2)).toEqual([300 * MS, 400 * MS]);
+    // The rollup stores a bucket by its lower edge.
+    expect(bucketOfStart(0)).toBe(1);
+    expect(bucketOfStart(300 * MS)).toBe(i + 2);
+    expect(bucketOfStart(750_000 * MS)).toBe(OVERFLOW_BUCKET);
   });
 
   it('counts exactly at a bound and interpolates between bounds', () => {

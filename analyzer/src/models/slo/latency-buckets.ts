@@ -45,6 +45,15 @@ export function bucketOf(durationNs: number): number {
   return lo + 1;
 }
 
+/**
+ * The bucket whose lower edge (exclusive) is `startNs`, as the rollup stores
+ * it (BucketStartNs): 0 is bucket 1, bound k (0-based) is bucket k + 2.
+ */
+export function bucketOfStart(startNs: number): number {
+  // Any duration just above the edge lands in that bucket.
+  return bucketOf(startNs + 1);
+}
+
 /** Lower and upper edge of a bucket in ns (bucket 1 starts at 0; the overflow bucket ends at Infinity). */
 export function bucketEdges(bucket: number): [lower: number, upper: number] {
   const lower = bucket <= 1 ? 0 : (LATENCY_BUCKET_BOUNDS_NS[bucket - 2] ?? Infinity);
