@@ -32,7 +32,7 @@ export type { ObjectiveStatus, PairStatus, WindowBurn, WindowData } from './mode
 export { bucketOf, bucketOfStart, countAtOrUnder, LATENCY_BUCKET_BOUNDS_NS, MAX_LATENCY_THRESHOLD_MS, quantileFromBuckets } from './models/slo/latency-buckets.ts';
 export { objectiveKey, parseSloWindow, successTarget } from './models/slo/objectives.ts';
 export type { AvailabilityObjective, ErrorRateObjective, LatencyObjective, SloObjective } from './models/slo/objectives.ts';
-export { fetchSloWindows, getSloMonitor, listSloMonitors, loadSloStatuses, sloMonitorId, upsertSloMonitor } from './queries/slo-store.ts';
+export { deleteSloMonitor, fetchSloWindows, getSloMonitor, listSloMonitors, loadSloStatuses, sloMonitorId, upsertSloMonitor } from './queries/slo-store.ts';
 export type { SloMonitor, SloMonitorSpec, StoredSloStatus } from './queries/slo-store.ts';
 export { evaluateSloMonitor } from './queries/slo-status.ts';
 export type { SloMonitorStatusJson, SloObjectiveStatusJson } from './queries/slo-status.ts';

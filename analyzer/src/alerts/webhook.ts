@@ -70,7 +70,8 @@ export class WebhookNotifier {
     if (this.queue.length >= this.opts.maxQueue) {
       this.queue.shift();
       this.stats.dropped++;
-      this.opts.log?.warn({ dropped: this.stats.dropped, maxQueue: this.opts.maxQueue }, 'webhook queue full; dropped the oldest event');
+      // The first drop and every 100th: a dead endpoint must not flood the log too.
+      if (this.stats.dropped % 100 === 1) this.opts.log?.warn({ dropped: this.stats.dropped, maxQueue: this.opts.maxQueue }, 'webhook queue full; dropped the oldest event');
     }
     this.queue.push(event);
     this.stats.queued = this.queue.length;

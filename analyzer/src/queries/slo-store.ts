@@ -121,6 +121,27 @@ export async function upsertSloMonitor(client: ClickHouseClient, spec: SloMonito
   return { monitor, created: existing === undefined };
 }
 
+/** Marks a monitor deleted (a newer version with Deleted = 1); false when there is none. */
+export async function deleteSloMonitor(client: ClickHouseClient, id: string, nowMs: number): Promise<boolean> {
+  const existing = await getSloMonitor(client, id);
+  if (!existing) return false;
+  await client.command({
+    query: `INSERT INTO ppo_slo_monitors (MonitorId, ServiceName, Operation, Objectives, Window, CreatedAt, UpdatedAt, Deleted, Version)
+            SELECT {id:String}, {service:String}, {operation:String}, '[]', {window:String},
+                   fromUnixTimestamp64Milli({created:Int64}), fromUnixTimestamp64Milli({updated:Int64}), 1, {version:UInt64}`,
+    query_params: {
+      id,
+      service: existing.service,
+      operation: existing.operation ?? '',
+      window: existing.window,
+      created: existing.createdAt,
+      updated: nowMs,
+      version: Math.max(nowMs, existing.updatedAt + 1),
+    },
+  });
+  return true;
+}
+
 /**
  * Calls, errors and latency bucket counts of each trailing window ending at
  * `nowMs` (whole minutes: a window of w seconds is the last w/60 minutes

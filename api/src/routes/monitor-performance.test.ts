@@ -173,4 +173,16 @@ describe('GET /monitors', () => {
     expect((await h.get('/api/ppo/monitors/0000000000000000')).status).toBe(404);
     expect((await h.get('/api/ppo/monitors/not-an-id')).status).toBe(400);
   });
+
+  it('deletes a monitor: 204, then 404, gone from the list; posting it again creates it anew', async () => {
+    const list = (await h.get('/api/ppo/monitors?service=ghost')).json as { monitors: { id: string }[] };
+    const id = list.monitors[0]?.id ?? '';
+    expect((await h.app.request(`/api/ppo/monitors/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await h.app.request(`/api/ppo/monitors/${id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await h.get(`/api/ppo/monitors/${id}`)).status).toBe(404);
+    expect(((await h.get('/api/ppo/monitors')).json as { monitors: { service: string }[] }).monitors.map((m) => m.service)).not.toContain('ghost');
+    const again = await post({ service: 'ghost', objectives: [{ kind: 'availability', target: 0.99 }], at: AT });
+    expect(again.status).toBe(201);
+    expect(again.json).toMatchObject({ id });
+  });
 });

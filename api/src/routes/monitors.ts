@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { evaluateSloMonitor, getSloMonitor, listSloMonitors } from '@ppo/analyzer';
+import { deleteSloMonitor, evaluateSloMonitor, getSloMonitor, listSloMonitors } from '@ppo/analyzer';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { notFound } from '../problem.ts';
@@ -93,6 +93,15 @@ export const monitorsRouteDocs: readonly RouteDoc[] = [
     response: { description: 'the monitor', schema: monitorStatusSchema },
     errors: { 404: 'no monitor with this id' },
   },
+  {
+    method: 'delete',
+    path: '/monitors/{id}',
+    tag: 'slo',
+    summary: 'Delete an SLO monitor (the SLO job stops evaluating it)',
+    params: monitorParams,
+    response: { description: 'deleted (204, no body)' },
+    errors: { 404: 'no monitor with this id' },
+  },
 ];
 
 const evaluationTime = (at: bigint | undefined): number => (at === undefined ? Date.now() : Number(at / 1_000_000n));
@@ -112,6 +121,11 @@ export function monitorsRoutes(deps: ApiDeps): Hono {
     const monitor = await getSloMonitor(deps.storage.client, id);
     if (!monitor) throw notFound(`no SLO monitor ${id}`);
     return c.json(await evaluateSloMonitor(deps.storage.client, monitor, evaluationTime(q.at)));
+  });
+  app.delete('/:id', async (c) => {
+    const { id } = parseParams(c, monitorParams);
+    if (!(await deleteSloMonitor(deps.storage.client, id, Date.now()))) throw notFound(`no SLO monitor ${id}`);
+    return c.body(null, 204);
   });
   return app;
 }
