@@ -51,3 +51,18 @@ export { fetchServiceSeries, isRedMetric, RED_METRICS, RED_UNITS, redValues } fr
 export type { RedMetric, ServiceSeries, ServiceSeriesQuery } from './queries/service-series.ts';
 export { createForecastJob, FORECAST_JOB_DEFAULTS } from './jobs/forecast-job.ts';
 export type { ForecastJobOptions } from './jobs/forecast-job.ts';
+export { budgetConsumed, burnRate, detectionTimeS, errorBudget, timeToExhaustionS, windowPairs } from './models/slo/burn-rate.ts';
+export type { BurnSeverity, WindowPair } from './models/slo/burn-rate.ts';
+export { evaluateObjective, requiredWindows } from './models/slo/evaluate-slo.ts';
+export type { ObjectiveStatus, PairStatus, WindowBurn, WindowData } from './models/slo/evaluate-slo.ts';
+export { bucketOf, bucketOfStart, countAtOrUnder, LATENCY_BUCKET_BOUNDS_NS, MAX_LATENCY_THRESHOLD_MS, quantileFromBuckets } from './models/slo/latency-buckets.ts';
+export { objectiveKey, parseSloWindow, successTarget } from './models/slo/objectives.ts';
+export type { AvailabilityObjective, ErrorRateObjective, LatencyObjective, SloObjective } from './models/slo/objectives.ts';
+export { deleteSloMonitor, fetchSloWindows, getSloMonitor, listSloMonitors, loadSloStatuses, sloMonitorId, upsertSloMonitor } from './queries/slo-store.ts';
+export type { SloMonitor, SloMonitorSpec, StoredSloStatus } from './queries/slo-store.ts';
+export { evaluateSloMonitor } from './queries/slo-status.ts';
+export type { SloMonitorStatusJson, SloObjectiveStatusJson } from './queries/slo-status.ts';
+export { alertTransitions, sloJob } from './jobs/slo-job.ts';
+export type { SloBurnEventData } from './jobs/slo-job.ts';
+export { startWebhook, WebhookNotifier } from './alerts/webhook.ts';
+export type { WebhookOptions, WebhookStats } from './alerts/webhook.ts';

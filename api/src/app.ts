@@ -13,10 +13,13 @@ import { anomaliesRouteDocs, anomaliesRoutes } from './routes/anomalies.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
 import { detectAnomaliesRouteDocs, detectAnomaliesRoutes } from './routes/detect-anomalies.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
+import { monitorPerformanceRouteDocs, monitorPerformanceRoutes } from './routes/monitor-performance.ts';
+import { monitorsRouteDocs, monitorsRoutes } from './routes/monitors.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { predictPerformanceRouteDocs, predictPerformanceRoutes } from './routes/predict-performance.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
 import { serviceRouteDocs, serviceRoutes } from './routes/services.ts';
+import { streamRouteDocs, streamRoutes } from './routes/stream.ts';
 import { traceSearchRouteDocs, traceSearchRoutes } from './routes/trace-search.ts';
 import { traceRouteDocs, traceRoutes } from './routes/traces.ts';
 
@@ -54,6 +57,9 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...detectAnomaliesRouteDocs,
   ...anomaliesRouteDocs,
   ...predictPerformanceRouteDocs,
+  ...monitorPerformanceRouteDocs,
+  ...monitorsRouteDocs,
+  ...streamRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -68,7 +74,9 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   if (deps.log) app.use('*', requestLog(deps.log, isProbe));
   // Before the key check: browsers send preflights without credentials.
   if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use(`${API_BASE}/*`, corsMiddleware(deps.corsOrigins));
-  if (deps.apiKeys.length > 0) api.use('*', requireApiKey(deps.apiKeys, (path) => path === `${API_BASE}/health`));
+  if (deps.apiKeys.length > 0) {
+    api.use('*', requireApiKey(deps.apiKeys, (path) => path === `${API_BASE}/health`, (path) => path === `${API_BASE}/stream`));
+  }
 
   api.route('/health', healthRoutes(deps));
   api.route('/services', serviceRoutes(deps));
@@ -84,6 +92,9 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/detect-anomalies', detectAnomaliesRoutes(deps));
   api.route('/anomalies', anomaliesRoutes(deps));
   api.route('/predict-performance', predictPerformanceRoutes(deps));
+  api.route('/monitor-performance', monitorPerformanceRoutes(deps));
+  api.route('/monitors', monitorsRoutes(deps));
+  api.route('/stream', streamRoutes(deps, deps.stream));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

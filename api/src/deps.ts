@@ -25,6 +25,10 @@ export interface ApiDeps {
   events: LiveEvents;
   /** The analyzer's scheduler when this process runs the analyzer role (`POST /optimize` runs it now). */
   analysis?: AnalysisRunner;
+  /** `GET /stream` tuning (PPO_STREAM_*): heartbeat interval and per-client queue. */
+  stream?: { heartbeatMs?: number; maxQueue?: number };
+  /** Aborted when the API server stops, so long-lived responses (the live stream) end and the server can close. */
+  shutdown?: AbortSignal;
 }
 
 /** The part of the analyzer's scheduler the API drives. */

@@ -9,7 +9,9 @@ export interface ApiServer {
 }
 
 export async function startApi(deps: ApiDeps, opts: { host: string; port: number; log?: { error(obj: object, msg: string): void } }): Promise<ApiServer> {
-  const app = createApp(deps, opts.log);
+  // Ends long-lived responses (the live stream) on stop, or server.close() would wait for them forever.
+  const shutdown = new AbortController();
+  const app = createApp({ ...deps, shutdown: shutdown.signal }, opts.log);
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, (info: AddressInfo) => resolve(info.port));
@@ -20,6 +22,7 @@ export async function startApi(deps: ApiDeps, opts: { host: string; port: number
     stop: () =>
       new Promise<void>((resolve) => {
         if (!server) return resolve();
+        shutdown.abort();
         server.close(() => resolve());
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       }),

@@ -32,6 +32,8 @@ const ALL_FILES = [
   '0008_ppo_forecasts.sql',
   '0009_ppo_anomalies.sql',
   '0010_ppo_capacity.sql',
+  '0012_ppo_slo_monitors.sql',
+  '0015_ppo_slo_latency_histograms.sql',
 ];
 
 describe('migrate against embedded chDB', () => {

@@ -45,6 +45,8 @@ export interface InsertStats {
   bytes: number;
   failures: number;
   latency: InsertLatency;
+  /** Rows inserted per table (the live stream's per-signal ingest rates). */
+  rowsByTable: Partial<Record<OtelTable, number>>;
 }
 
 export interface Collector {
@@ -70,7 +72,7 @@ export function spoolDir(dataDir: string): string {
  */
 export async function startCollector(opts: CollectorOptions): Promise<Collector> {
   const { storage, log } = opts;
-  const inserts: InsertStats = { inserts: 0, rows: 0, bytes: 0, failures: 0, latency: new InsertLatency() };
+  const inserts: InsertStats = { inserts: 0, rows: 0, bytes: 0, failures: 0, latency: new InsertLatency(), rowsByTable: {} };
   const { spool, replay, redo } = await Spool.open({
     dir: opts.spool.dir,
     fsync: opts.spool.fsync,
@@ -95,6 +97,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     onInsert: (table, rows, bytes, ms) => {
       inserts.inserts++;
       inserts.rows += rows;
+      inserts.rowsByTable[table] = (inserts.rowsByTable[table] ?? 0) + rows;
       inserts.bytes += bytes;
       inserts.latency.observe(ms / 1000);
       opts.afterInsert?.(table, rows);

@@ -3,6 +3,21 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** "500ms", "5s", "2m", "1h" or a bare number of seconds → ms, at least `minMs`. */
+const durationMs = (fallback: string, minMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
+      const ms = m ? Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
+      if (!(ms >= minMs)) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration of at least ${minMs} ms (e.g. 5s, 500ms, 1m)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
 /** Every PPO_* setting, parsed once at start-up and passed down as a typed object. */
 const envSchema = z.object({
   PPO_ROLES: z
@@ -52,6 +67,9 @@ const envSchema = z.object({
       return ms;
     }),
   PPO_WEBHOOK_URL: z.url().optional(),
+  PPO_STREAM_INGEST_INTERVAL: durationMs('5s', 100),
+  PPO_STREAM_HEARTBEAT: durationMs('15s', 100),
+  PPO_STREAM_CLIENT_QUEUE: positiveInt.default(256),
   PPO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -80,6 +98,8 @@ export interface PpoConfig {
   analyzeIntervalMs: number;
   /** Where alerts are POSTed (PPO_WEBHOOK_URL); none when absent. */
   webhookUrl: string | undefined;
+  /** Live stream: ingest-rate event interval, heartbeat interval (ms), events queued per slow client. */
+  stream: { ingestIntervalMs: number; heartbeatMs: number; clientQueue: number };
   logLevel: string;
 }
 
@@ -125,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.PPO_CORS_ORIGINS,
     analyzeIntervalMs: e.PPO_ANALYZE_INTERVAL,
     webhookUrl: e.PPO_WEBHOOK_URL,
+    stream: { ingestIntervalMs: e.PPO_STREAM_INGEST_INTERVAL, heartbeatMs: e.PPO_STREAM_HEARTBEAT, clientQueue: e.PPO_STREAM_CLIENT_QUEUE },
     logLevel: e.PPO_LOG_LEVEL,
   };
 }

@@ -1,4 +1,4 @@
-import { anomalyJob, capacityJob, createForecastJob, type Job } from '@ppo/analyzer';
+import { anomalyJob, capacityJob, createForecastJob, sloJob, type Job } from '@ppo/analyzer';
 import type { PpoConfig } from './config.ts';
 
 /**
@@ -14,5 +14,7 @@ export function analyzerJobs(_config: PpoConfig): Job[] {
     anomalyJob(),
     // Capacity plans per service (ppo_capacity) and `forecast` events for those nearing saturation.
     capacityJob(),
+    // SLO monitors: burn rates, `slo_burn` events when an alert starts or stops firing.
+    sloJob(),
   ];
 }

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createScheduler, LiveEvents, type Scheduler } from '@ppo/analyzer';
+import { createScheduler, LiveEvents, startWebhook, type Scheduler } from '@ppo/analyzer';
 import { startApi, type ApiServer, type HealthCheck } from '@ppo/api';
 import { migrate } from '@ppo/clickhouse-migrations';
 import { spoolDir, startCollector, type Collector, type OtelTable } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 import type { PpoConfig } from './config.ts';
+import { startIngestPublisher } from './ingest-rates.ts';
 import { analyzerJobs } from './jobs.ts';
 
 /** A running PPO process: the roles it runs and the ports they listen on. */
@@ -68,9 +69,14 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
   let api: ApiServer | undefined;
   let analyzer: Scheduler | undefined;
   const events = new LiveEvents((err, event) => log.warn({ err, event: event.type }, 'live event subscriber failed'));
+  // Alerts go to PPO_WEBHOOK_URL from the bus, so a slow or failing webhook never holds up a job.
+  const webhook = config.webhookUrl ? startWebhook(events, { url: config.webhookUrl, log: log.child({ role: 'webhook' }) }) : undefined;
+  let stopIngestRates: (() => void) | undefined;
   const stopAll = async (): Promise<void> => {
+    stopIngestRates?.();
     await api?.stop();
     await analyzer?.stop();
+    await webhook?.stop();
     await collector?.stop();
     await storage.close();
   };
@@ -95,6 +101,7 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
         ...(hooks.beforeInsert ? { beforeInsert: hooks.beforeInsert } : {}),
         ...(hooks.afterInsert ? { afterInsert: hooks.afterInsert } : {}),
       });
+      stopIngestRates = startIngestPublisher(collector, events, config.stream.ingestIntervalMs);
     }
     if (config.roles.has('analyzer')) {
       analyzer = createScheduler({
@@ -118,6 +125,7 @@ export async function startPpo(config: PpoConfig, log: Logger = createLogger(con
           log: apiLog,
           corsOrigins: config.corsOrigins,
           events,
+          stream: { heartbeatMs: config.stream.heartbeatMs, maxQueue: config.stream.clientQueue },
           ...(analyzer ? { analysis: analyzer } : {}),
         },
         { host: config.listenHost, port: config.ports.api, log: apiLog },
