@@ -4,6 +4,22 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
 /** Every PPO_* setting, parsed once at start-up and passed down as a typed object. */
+/** A duration env var: 90, 90s, 30m, 1h, 500ms (bare numbers are seconds), at least `minMs`. */
+function durationMs(fallback: string, minMs: number) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
+      const ms = m ? Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
+      if (!(ms >= minMs)) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration of at least ${minMs / 1000}s (e.g. 90, 30s, 5m, 1h)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
 const envSchema = z.object({
   PPO_ROLES: z
     .string()
@@ -52,6 +68,9 @@ const envSchema = z.object({
       return ms;
     }),
   PPO_WEBHOOK_URL: z.url().optional(),
+  PPO_RECOMMEND_WINDOW: durationMs('1h', 60_000),
+  PPO_OUTCOME_WINDOW: durationMs('30m', 60_000),
+  PPO_OUTCOME_MIN_WINDOW: durationMs('10m', 60_000),
   PPO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -78,6 +97,8 @@ export interface PpoConfig {
   corsOrigins: readonly string[];
   /** Pause between analysis rounds (PPO_ANALYZE_INTERVAL), ms. */
   analyzeIntervalMs: number;
+  /** Recommendations: data each run analyzes (PPO_RECOMMEND_WINDOW), and the learning loop's longest / shortest before-after windows (PPO_OUTCOME_WINDOW, PPO_OUTCOME_MIN_WINDOW), ms of data time. */
+  recommendations: { windowMs: number; outcomeWindowMs: number; outcomeMinWindowMs: number };
   /** Where alerts are POSTed (PPO_WEBHOOK_URL); none when absent. */
   webhookUrl: string | undefined;
   logLevel: string;
@@ -124,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKeys: e.PPO_API_KEYS,
     corsOrigins: e.PPO_CORS_ORIGINS,
     analyzeIntervalMs: e.PPO_ANALYZE_INTERVAL,
+    recommendations: { windowMs: e.PPO_RECOMMEND_WINDOW, outcomeWindowMs: e.PPO_OUTCOME_WINDOW, outcomeMinWindowMs: Math.min(e.PPO_OUTCOME_MIN_WINDOW, e.PPO_OUTCOME_WINDOW) },
     webhookUrl: e.PPO_WEBHOOK_URL,
     logLevel: e.PPO_LOG_LEVEL,
   };

@@ -1,4 +1,4 @@
-import type { Job } from '@ppo/analyzer';
+import { outcomeJob, recommendationJob, type Job } from '@ppo/analyzer';
 import type { PpoConfig } from './config.ts';
 
 /**
@@ -6,6 +6,10 @@ import type { PpoConfig } from './config.ts';
  * them: producers of findings first (forecasts, anomalies, SLO burns), then
  * the jobs that read those findings (recommendations, outcome measurement).
  */
-export function analyzerJobs(_config: PpoConfig): Job[] {
-  return [];
+export function analyzerJobs(config: PpoConfig): Job[] {
+  const r = config.recommendations;
+  return [
+    recommendationJob({ windowMs: r.windowMs }),
+    outcomeJob({ maxWindowNs: BigInt(r.outcomeWindowMs) * 1_000_000n, minWindowNs: BigInt(r.outcomeMinWindowMs) * 1_000_000n }),
+  ];
 }
