@@ -8,6 +8,11 @@ import { ProblemError, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
 import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/analyze-bottlenecks.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
+import { deployEventsRouteDocs, deployEventsRoutes } from './routes/deploy-events.ts';
+import { optimizeRouteDocs, optimizeRoutes } from './routes/optimize.ts';
+import { optimizePerformanceRouteDocs, optimizePerformanceRoutes } from './routes/optimize-performance.ts';
+import { ppoMetricsRouteDocs, ppoMetricsRoutes } from './routes/ppo-metrics.ts';
+import { recommendationsRouteDocs, recommendationsRoutes } from './routes/recommendations.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
@@ -44,6 +49,11 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...traceRouteDocs,
   ...criticalPathRouteDocs,
   ...analyzeBottlenecksRouteDocs,
+  ...optimizePerformanceRouteDocs,
+  ...recommendationsRouteDocs,
+  ...deployEventsRouteDocs,
+  ...optimizeRouteDocs,
+  ...ppoMetricsRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -69,6 +79,12 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/traces', traceRoutes(deps));
   api.route('/traces', criticalPathRoutes(deps));
   api.route('/analyze-bottlenecks', analyzeBottlenecksRoutes(deps));
+  api.route('/optimize-performance', optimizePerformanceRoutes(deps));
+  api.route('/recommendations', recommendationsRoutes(deps));
+  api.route('/events', deployEventsRoutes(deps));
+  api.route('/optimize', optimizeRoutes(deps));
+  // PPO's own optimization figures; the root `GET /metrics` stays Prometheus self-metrics.
+  api.route('/metrics', ppoMetricsRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);
