@@ -48,6 +48,9 @@ describe('draftsFromSlowQueries', () => {
     expect(d).toMatchObject({ kind: 'fix-slow-query', expectedImprovement: { current: 60, expected: 30 }, impact: 0.3 });
     expect(draftsFromSlowQueries(findings({ bottlenecks: [{ ...bottleneck, criticalPathShare: 0.1 }] }), stats, db)).toEqual([]);
     expect(draftsFromSlowQueries(findings({ bottlenecks: [bottleneck] }), stats, new Set())).toEqual([]);
+    // 60 ms on the path from 6 × 10 ms executions is an N+1, not a slow query
+    const many = new Map([[opKey('orders', 'SELECT orders'), { p50Ms: 10, calls: 300, errors: 0 }]]);
+    expect(draftsFromSlowQueries(findings({ bottlenecks: [bottleneck] }), many, db)).toEqual([]);
   });
 });
 

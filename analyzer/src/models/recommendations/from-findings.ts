@@ -112,7 +112,7 @@ export function draftsFromPatterns(f: TraceFindings, stats: ReadonlyMap<string, 
 
 /**
  * A database operation holding at least `slowQueryMinShare` of the critical
- * path → fix-slow-query; expected: its p50 halves (the what-if the ranking
+ * path with about one execution per trace → fix-slow-query; expected: its p50 halves (the what-if the ranking
  * already replayed, whose saving on the end-to-end p50 is the impact).
  */
 export function draftsFromSlowQueries(
@@ -127,6 +127,9 @@ export function draftsFromSlowQueries(
     if (b.criticalPathShare < minShare || !dbOperations.has(opKey(b.service, b.operation))) continue;
     const st = stats.get(opKey(b.service, b.operation));
     if (!st || st.p50Ms <= 0) continue;
+    // The path time must come from one slow execution, not from many quick
+    // ones: ten 5 ms queries per request are an N+1 (batch them), not a slow query.
+    if (b.selfTimeP50Ms > 1.5 * st.p50Ms) continue;
     out.push({
       service: b.service,
       operation: b.operation,

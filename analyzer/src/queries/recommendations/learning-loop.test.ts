@@ -81,6 +81,22 @@ function cartTraffic(start: bigint, minutes: number): SpanRowInput[] {
   return out;
 }
 
+/** reports: one slow aggregate query holds most of GET /report. */
+function reportTraffic(start: bigint, minutes: number): SpanRowInput[] {
+  const u = lcg(5);
+  const out: SpanRowInput[] = [];
+  for (let t = start; t < start + BigInt(minutes) * MIN; t += 30_000_000_000n) {
+    const trace = id(++spanSeq, 32);
+    const root = id(++spanSeq, 16);
+    const q = BigInt(Math.round((180 + 40 * u()) * MS));
+    out.push(
+      { startNs: t, durationNs: q + 12n * BigInt(MS), traceId: trace, spanId: root, name: 'GET /report', kind: 'Server', service: 'reports' },
+      { startNs: t + 5n * BigInt(MS), durationNs: q, traceId: trace, spanId: id(++spanSeq, 16), parentSpanId: root, name: 'SELECT sales', kind: 'Client', service: 'reports', attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT region, sum(amount) FROM sales GROUP BY region' } },
+    );
+  }
+  return out;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ppo-learning-loop-'));
   storage = openStorage({ dataDir: dir });
@@ -93,6 +109,7 @@ beforeAll(async () => {
     ...entryTraffic('search', 'GET /search', '3.1', T0, 20, 30, 3),
     ...entryTraffic('search', 'GET /search', '3.2', T0 + 20n * MIN, 20, 30, 4),
     ...cartTraffic(T0, 40),
+    ...reportTraffic(T0, 20),
   ];
   await storage.insertTsv('otel_traces', Buffer.from(rows.map(spanTsvRow).join('')), { columns: TABLE_COLUMNS.otel_traces });
 }, 60_000);
@@ -109,7 +126,7 @@ describe('recommendation sources on stored spans', () => {
   it('finds repeated identical reads and where errors originate, and nothing that is not there', async () => {
     const r = await runRecommendationEngine(ctx(), { from: T0, to: T0 + 20n * MIN });
     const kinds = r.recommendations.map((x) => `${x.kind} ${x.service} ${x.operation ?? ''}`).sort();
-    expect(kinds).toEqual(['add-cache cart GET /cart', 'fix-error-source stock GET /stock']);
+    expect(kinds).toEqual(['add-cache cart GET /cart', 'fix-error-source stock GET /stock', 'fix-slow-query reports SELECT sales']);
     expect(r.sources.every((s) => s.error === undefined)).toBe(true);
     const cache = r.recommendations.find((x) => x.kind === 'add-cache');
     expect(cache?.findingKey).toBe("SELECT * FROM config WHERE key = 'tax'");
@@ -118,8 +135,11 @@ describe('recommendation sources on stored spans', () => {
     const err = r.recommendations.find((x) => x.kind === 'fix-error-source');
     expect(err?.expectedImprovement).toMatchObject({ metric: 'error_rate', expected: 0 });
     expect(err?.expectedImprovement.current).toBeCloseTo(0.1, 2);
-    expect(r.created).toBe(2);
-    expect(events.filter((e) => e.type === 'recommendation')).toHaveLength(2);
+    const slow = r.recommendations.find((x) => x.kind === 'fix-slow-query');
+    expect(slow?.expectedImprovement.current).toBeGreaterThan(180);
+    expect(slow?.expectedImprovement.expected).toBeCloseTo((slow?.expectedImprovement.current ?? 0) / 2, 2);
+    expect(r.created).toBe(3);
+    expect(events.filter((e) => e.type === 'recommendation')).toHaveLength(3);
   });
 
   it('scopes to one service', async () => {
