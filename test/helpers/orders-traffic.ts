@@ -12,6 +12,8 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 
 export interface OrdersTrafficOptions {
   readonly otlpHttpUrl: string;
+  /** Default `orders`. */
+  readonly service?: string;
   readonly version: string;
   /** 'n-plus-one': one query per item; 'batched': one IN-list query. */
   readonly shape: 'n-plus-one' | 'batched';
@@ -24,6 +26,8 @@ export interface OrdersTrafficOptions {
   /** Share of requests that fail in the database (0..1). */
   readonly errorRate?: number;
   readonly seed?: number;
+  /** Multiplies every query's duration (a slower release: 1.5). */
+  readonly queryScale?: number;
 }
 
 /** Sends the requests and resolves once the exporter has delivered all of them. */
@@ -34,7 +38,7 @@ export async function sendOrdersTraffic(o: OrdersTrafficOptions): Promise<number
     return (s + 0.5) / 4294967296;
   };
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'orders', 'service.version': o.version, 'deployment.environment.name': 'test' }),
+    resource: resourceFromAttributes({ 'service.name': o.service ?? 'orders', 'service.version': o.version, 'deployment.environment.name': 'test' }),
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter({ url: `${o.otlpHttpUrl}/v1/traces` }), { maxQueueSize: 100_000, maxExportBatchSize: 2_000, scheduledDelayMillis: 200 }),
     ],
@@ -48,7 +52,8 @@ export async function sendOrdersTraffic(o: OrdersTrafficOptions): Promise<number
     const ctx = trace.setSpan(ROOT_CONTEXT, root);
     let cursor = t + 0.5 + uniform();
     const fail = uniform() < (o.errorRate ?? 0);
-    const query = (text: string, ms: number): void => {
+    const query = (text: string, baseMs: number): void => {
+      const ms = baseMs * (o.queryScale ?? 1);
       const span = tracer.startSpan('SELECT items', { kind: SpanKind.CLIENT, startTime: cursor, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } }, ctx);
       if (fail) span.setStatus({ code: SpanStatusCode.ERROR, message: 'deadlock detected' });
       span.end(cursor + ms);

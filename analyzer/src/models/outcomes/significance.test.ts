@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { mannWhitneyU, median, normalCdf, twoProportionZTest } from './significance.ts';
+import { mannWhitneyU, median, normalCdf, normalUpperTail, twoProportionZTest } from './significance.ts';
 
 describe('normalCdf', () => {
   it('matches tabulated values', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 6);
     expect(normalCdf(1.959964)).toBeCloseTo(0.975, 5);
     expect(normalCdf(-1.644854)).toBeCloseTo(0.05, 5);
+  });
+
+  it('keeps tiny tails instead of rounding them to 0', () => {
+    expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 5);
+    const far = normalUpperTail(12);
+    expect(far).toBeGreaterThan(0);
+    expect(far).toBeLessThan(1e-30);
   });
 });
 

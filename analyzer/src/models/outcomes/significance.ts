@@ -18,6 +18,17 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
+/**
+ * Upper tail 1 − Φ(|z|), computed directly from the erfc approximation rather
+ * than by subtraction, so a decisive difference reports p = 1e-40, not 0.
+ */
+export function normalUpperTail(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return 0.5 * poly * Math.exp(-x * x);
+}
+
 export interface MannWhitneyResult {
   /** U of the first sample: how often a value of `a` exceeds one of `b` (ties count half). */
   readonly u: number;
@@ -55,7 +66,7 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   const diff = u - mean;
   const corrected = Math.max(0, Math.abs(diff) - 0.5);
   const z = Math.sign(diff) * (corrected / Math.sqrt(variance));
-  const pValue = Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
+  const pValue = Math.min(1, 2 * normalUpperTail(z));
   return { u, z, pValue, commonLanguageEffect: u / (n1 * n2) };
 }
 
@@ -74,7 +85,7 @@ export function twoProportionZTest(x1: number, n1: number, x2: number, n2: numbe
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   if (se === 0) return { z: 0, pValue: 1 };
   const z = (p2 - p1) / se;
-  return { z, pValue: Math.min(1, 2 * (1 - normalCdf(Math.abs(z)))) };
+  return { z, pValue: Math.min(1, 2 * normalUpperTail(z)) };
 }
 
 /** Median of a copy (linear interpolation between the middle two). */
