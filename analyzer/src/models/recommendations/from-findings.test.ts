@@ -33,6 +33,14 @@ describe('draftsFromPatterns', () => {
     expect(draftsFromPatterns(findings(), new Map())).toEqual([]);
   });
 
+  it('turns sequential independent calls into parallelize-calls', () => {
+    const stats = new Map([[opKey('orders', 'GET /orders'), { p50Ms: 120, calls: 80, errors: 0 }]]);
+    const seq: PatternSummary = { ...nPlusOne, kind: 'sequential-calls', target: 'users GET → prices GET → stock GET', traces: 80, wastedMsTotal: 80 * 40 };
+    const [d] = draftsFromPatterns(findings({ patterns: [seq] }), stats);
+    expect(d).toMatchObject({ kind: 'parallelize-calls', findingKey: seq.target, expectedImprovement: { current: 120, expected: 80 } });
+    expect(d?.priorConfidence).toBe(0.6);
+  });
+
   it('ignores kinds without a recommendation', () => {
     const stats = new Map([[opKey('orders', 'GET /orders'), { p50Ms: 120, calls: 80, errors: 0 }]]);
     expect(draftsFromPatterns(findings({ patterns: [{ ...nPlusOne, kind: 'retry-storm' }] }), stats)).toEqual([]);
