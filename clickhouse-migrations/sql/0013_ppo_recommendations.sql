@@ -2,13 +2,14 @@
 -- operation, kind, finding key), so every analysis run that finds it again
 -- rewrites the same record. Mutable (status, figures, outcome) → a
 -- ReplacingMergeTree on Version (a monotonically increasing write stamp);
--- readers use FINAL. No TTL: the records and their outcomes are PPO's track
+-- readers use FINAL. Never expires: the records and their outcomes are PPO's track
 -- record, which must outlive the telemetry they were computed from.
 --
 -- Times: CreatedAt/UpdatedAt are wall clock; ObservedFrom/ObservedTo (the
 -- data window of the latest detection) and AppliedAt are data time, so
 -- backdated traffic is judged by its own timestamps.
 -- Evidence and Outcome are JSON documents ('' = not measured yet).
+-- retention: none (never expires: PPO's track record outlives the telemetry)
 CREATE TABLE IF NOT EXISTS ppo_recommendations (
     Id String,
     ServiceName LowCardinality(String),

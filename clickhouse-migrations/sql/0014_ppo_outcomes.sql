@@ -5,6 +5,7 @@
 -- first span), or `POST /api/ppo/events {type: "deploy"}` (Source 'api').
 -- One row per (service, version); Status pending → measured | insufficient
 -- as the outcome job gets to it (ReplacingMergeTree on Version, read FINAL).
+-- retention: none (never expires: PPO's track record outlives the telemetry)
 CREATE TABLE IF NOT EXISTS ppo_deployments (
     ServiceName LowCardinality(String),
     DeployVersion String,
@@ -22,6 +23,7 @@ ORDER BY (ServiceName, DeployVersion);
 -- ppo_outcomes: every measurement, append-only (a recommendation's latest one
 -- is also copied into its record): the per-kind track record and the
 -- confidence calibration read it.
+-- retention: none (never expires: PPO's track record outlives the telemetry)
 CREATE TABLE IF NOT EXISTS ppo_outcomes (
     MeasuredAt DateTime64(3),
     RecommendationId String,

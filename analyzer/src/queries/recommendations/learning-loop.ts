@@ -166,9 +166,10 @@ async function measureDeployment(ctx: LearningLoopContext, opts: Resolved, d: De
   const open = (await listRecommendations(ctx.client, { service: d.service, statuses: ['open'] })).filter((r) => r.observedFrom < d.at && r.operation !== undefined);
   if (open.length > 0) {
     const redetectable = new Set(opts.sources.flatMap((s) => s.kinds));
-    const present = open.some((r) => redetectable.has(r.kind))
-      ? await findingIds(ctx, { from: d.at, to: plan.afterTo, service: d.service }, opts.sources)
-      : new Set<string>();
+    // Only the sources that can produce the open kinds: re-detection is the expensive part of a deploy.
+    const openKinds = new Set(open.map((r) => r.kind));
+    const needed = opts.sources.filter((s) => s.kinds.some((k) => openKinds.has(k)));
+    const present = needed.length > 0 ? await findingIds(ctx, { from: d.at, to: plan.afterTo, service: d.service }, needed) : new Set<string>();
     for (const rec of open) {
       if (redetectable.has(rec.kind) && present.has(rec.id)) continue;
       const j = await judgeRecommendation(ctx, opts, rec, plan, version);
