@@ -12,6 +12,11 @@ import { optimizeResourcesRouteDocs, optimizeResourcesRoutes } from './routes/op
 import { anomaliesRouteDocs, anomaliesRoutes } from './routes/anomalies.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
 import { detectAnomaliesRouteDocs, detectAnomaliesRoutes } from './routes/detect-anomalies.ts';
+import { deployEventsRouteDocs, deployEventsRoutes } from './routes/deploy-events.ts';
+import { optimizeRouteDocs, optimizeRoutes } from './routes/optimize.ts';
+import { optimizePerformanceRouteDocs, optimizePerformanceRoutes } from './routes/optimize-performance.ts';
+import { ppoMetricsRouteDocs, ppoMetricsRoutes } from './routes/ppo-metrics.ts';
+import { recommendationsRouteDocs, recommendationsRoutes } from './routes/recommendations.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { monitorPerformanceRouteDocs, monitorPerformanceRoutes } from './routes/monitor-performance.ts';
 import { monitorsRouteDocs, monitorsRoutes } from './routes/monitors.ts';
@@ -60,6 +65,11 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...monitorPerformanceRouteDocs,
   ...monitorsRouteDocs,
   ...streamRouteDocs,
+  ...optimizePerformanceRouteDocs,
+  ...recommendationsRouteDocs,
+  ...deployEventsRouteDocs,
+  ...optimizeRouteDocs,
+  ...ppoMetricsRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -95,6 +105,12 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/monitor-performance', monitorPerformanceRoutes(deps));
   api.route('/monitors', monitorsRoutes(deps));
   api.route('/stream', streamRoutes(deps, deps.stream));
+  api.route('/optimize-performance', optimizePerformanceRoutes(deps));
+  api.route('/recommendations', recommendationsRoutes(deps));
+  api.route('/events', deployEventsRoutes(deps));
+  api.route('/optimize', optimizeRoutes(deps));
+  // PPO's own optimization figures; the root `GET /metrics` stays Prometheus self-metrics.
+  api.route('/metrics', ppoMetricsRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

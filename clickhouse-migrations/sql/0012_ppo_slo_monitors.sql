@@ -6,6 +6,7 @@
 -- service's entry spans. Objectives are stored as the JSON the API accepted
 -- (the TS model validates them; ClickHouse only keeps them). Mutable records:
 -- ReplacingMergeTree(Version), read with FINAL. Version is unix ms of the write.
+-- retention: none (monitors are configuration: kept until deleted)
 CREATE TABLE IF NOT EXISTS ppo_slo_monitors (
     MonitorId String CODEC(ZSTD(1)),
     ServiceName LowCardinality(String) CODEC(ZSTD(1)),
@@ -22,6 +23,7 @@ ORDER BY (ServiceName, Operation);
 -- One row per monitor: the status of its last evaluation (JSON, as the API
 -- returns it) and which alerts were firing then ("<objective key>|fast"), so a
 -- restarted SLO job publishes transitions, not every firing alert again.
+-- retention: none (one row per monitor, replaced on every evaluation)
 CREATE TABLE IF NOT EXISTS ppo_slo_status (
     MonitorId String CODEC(ZSTD(1)),
     EvaluatedAt DateTime64(3) CODEC(Delta(8), ZSTD(1)),

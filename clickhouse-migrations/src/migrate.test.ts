@@ -33,6 +33,8 @@ const ALL_FILES = [
   '0009_ppo_anomalies.sql',
   '0010_ppo_capacity.sql',
   '0012_ppo_slo_monitors.sql',
+  '0013_ppo_recommendations.sql',
+  '0014_ppo_outcomes.sql',
   '0015_ppo_slo_latency_histograms.sql',
 ];
 

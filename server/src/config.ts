@@ -54,22 +54,14 @@ const envSchema = z.object({
     .optional()
     .transform((s) => (s ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0))
     .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], no path')]))),
-  PPO_ANALYZE_INTERVAL: z
-    .string()
-    .default('60s')
-    .transform((v, ctx) => {
-      const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
-      const ms = m ? Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
-      if (!(ms >= 1_000)) {
-        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration of at least 1s (e.g. 60, 30s, 5m, 1h)` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  PPO_ANALYZE_INTERVAL: durationMs('60s', 1_000),
   PPO_WEBHOOK_URL: z.url().optional(),
   PPO_STREAM_INGEST_INTERVAL: durationMs('5s', 100),
   PPO_STREAM_HEARTBEAT: durationMs('15s', 100),
   PPO_STREAM_CLIENT_QUEUE: positiveInt.default(256),
+  PPO_RECOMMEND_WINDOW: durationMs('1h', 60_000),
+  PPO_OUTCOME_WINDOW: durationMs('30m', 60_000),
+  PPO_OUTCOME_MIN_WINDOW: durationMs('10m', 60_000),
   PPO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -96,6 +88,8 @@ export interface PpoConfig {
   corsOrigins: readonly string[];
   /** Pause between analysis rounds (PPO_ANALYZE_INTERVAL), ms. */
   analyzeIntervalMs: number;
+  /** Recommendations: data each run analyzes (PPO_RECOMMEND_WINDOW), and the learning loop's longest / shortest before-after windows (PPO_OUTCOME_WINDOW, PPO_OUTCOME_MIN_WINDOW), ms of data time. */
+  recommendations: { windowMs: number; outcomeWindowMs: number; outcomeMinWindowMs: number };
   /** Where alerts are POSTed (PPO_WEBHOOK_URL); none when absent. */
   webhookUrl: string | undefined;
   /** Live stream: ingest-rate event interval, heartbeat interval (ms), events queued per slow client. */
@@ -144,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKeys: e.PPO_API_KEYS,
     corsOrigins: e.PPO_CORS_ORIGINS,
     analyzeIntervalMs: e.PPO_ANALYZE_INTERVAL,
+    recommendations: { windowMs: e.PPO_RECOMMEND_WINDOW, outcomeWindowMs: e.PPO_OUTCOME_WINDOW, outcomeMinWindowMs: Math.min(e.PPO_OUTCOME_MIN_WINDOW, e.PPO_OUTCOME_WINDOW) },
     webhookUrl: e.PPO_WEBHOOK_URL,
     stream: { ingestIntervalMs: e.PPO_STREAM_INGEST_INTERVAL, heartbeatMs: e.PPO_STREAM_HEARTBEAT, clientQueue: e.PPO_STREAM_CLIENT_QUEUE },
     logLevel: e.PPO_LOG_LEVEL,

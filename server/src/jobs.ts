@@ -1,12 +1,14 @@
-import { anomalyJob, capacityJob, createForecastJob, sloJob, type Job } from '@ppo/analyzer';
+import { anomalyJob, capacityJob, createForecastJob, outcomeJob, recommendationJob, sloJob, type Job } from '@ppo/analyzer';
 import type { PpoConfig } from './config.ts';
 
 /**
  * Every analysis job the analyzer role schedules, in the order one round runs
- * them: producers of findings first (forecasts, anomalies, SLO burns), then
- * the jobs that read those findings (recommendations, outcome measurement).
+ * them: producers of findings first (forecasts, anomalies, capacity, SLO
+ * burns), then the jobs that read those findings (recommendations, outcome
+ * measurement).
  */
-export function analyzerJobs(_config: PpoConfig): Job[] {
+export function analyzerJobs(config: PpoConfig): Job[] {
+  const r = config.recommendations;
   return [
     // RED forecasts per service (ppo_forecasts), kept to measure their accuracy later.
     createForecastJob(),
@@ -16,5 +18,9 @@ export function analyzerJobs(_config: PpoConfig): Job[] {
     capacityJob(),
     // SLO monitors: burn rates, `slo_burn` events when an alert starts or stops firing.
     sloJob(),
+    // Recommendations from the findings above and the trace analyses (ppo_recommendations).
+    recommendationJob({ windowMs: r.windowMs }),
+    // The learning loop: before/after outcomes of applied recommendations and deploys.
+    outcomeJob({ maxWindowNs: BigInt(r.outcomeWindowMs) * 1_000_000n, minWindowNs: BigInt(r.outcomeMinWindowMs) * 1_000_000n }),
   ];
 }

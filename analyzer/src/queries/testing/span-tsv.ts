@@ -24,6 +24,8 @@ export interface SpanRowInput {
   readonly service: string;
   readonly status?: 'Unset' | 'Ok' | 'Error';
   readonly attributes?: Readonly<Record<string, string>>;
+  /** Extra resource attributes (service.version, ...); service.name is always set. */
+  readonly resource?: Readonly<Record<string, string>>;
 }
 
 export function mapLiteral(attrs: Readonly<Record<string, string>> | undefined): string {
@@ -42,7 +44,7 @@ export function spanTsvRow(s: SpanRowInput): string {
     SpanName: tsvString(s.name),
     SpanKind: s.kind ?? 'Internal',
     ServiceName: tsvString(s.service),
-    ResourceAttributes: mapLiteral({ 'service.name': s.service }),
+    ResourceAttributes: mapLiteral({ ...s.resource, 'service.name': s.service }),
     ScopeName: 'ppo-test',
     ScopeVersion: '1.0.0',
     SpanAttributes: mapLiteral(s.attributes),
