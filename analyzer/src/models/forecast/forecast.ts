@@ -302,7 +302,8 @@ function selectModel(sortedByAicc: readonly Candidate[], y: Float64Array, horizo
  * Forecasts a regularly spaced series `horizon` steps ahead: gaps interpolated,
  * outliers Huber-cleaned, daily/weekly seasons detected from the data, the
  * ETS family (trend N/A/Ad × season N/A/M) plus naive and seasonal naive fitted
- * by likelihood, the lowest AICc chosen, and 80/95 % prediction intervals.
+ * by likelihood, AICc choosing within each family and recent horizon error
+ * between the families' winners (selectModel), and 80/95 % prediction intervals.
  * Pure and synchronous. Throws RangeError on unusable input (fewer than
  * MIN_FORECAST_POINTS known values, horizon < 1, step ≤ 0).
  */
