@@ -33,7 +33,7 @@ export { linearTrendForecast, theilSen } from './models/capacity/demand-forecast
 export type { DemandForecaster, DemandForecastPoint, LinearTrendOptions, TrendFit } from './models/capacity/demand-forecast.ts';
 export { rightSize, quantile } from './models/capacity/right-sizing.ts';
 export type { ResourceChange, ResourceKind, RightSizingInput, RightSizingOptions, RightSizingResult } from './models/capacity/right-sizing.ts';
-export { capacityInputFrom, countReplicas, loadServiceResources } from './queries/capacity-inputs.ts';
+export { capacityInputFrom, countReplicas, fetchActiveServices, loadServiceResources } from './queries/capacity-inputs.ts';
 export type { ResourceQuery, ResourceSeries, ServiceResources } from './queries/capacity-inputs.ts';
 export { capacityJob, fetchCapacityNearingLimits } from './jobs/capacity-job.ts';
 export type { CapacityJobOptions, NearingLimit } from './jobs/capacity-job.ts';

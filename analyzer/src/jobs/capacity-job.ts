@@ -1,8 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isCapacityGap, planCapacity, type CapacityPlan } from '../models/capacity/plan-capacity.ts';
-import { capacityInputFrom, loadServiceResources } from '../queries/capacity-inputs.ts';
+import { capacityInputFrom, fetchActiveServices, loadServiceResources } from '../queries/capacity-inputs.ts';
 import { listMetrics } from '../queries/metric-series.ts';
-import { fetchServiceRedTotals } from '../queries/red-series.ts';
 import type { Job, JobContext, JobResult } from './job.ts';
 
 /**
@@ -18,6 +17,8 @@ export interface CapacityJobOptions {
   /** Bucket width, seconds (default 60, the rollups' resolution). */
   readonly stepS?: number;
   readonly utilizationCeiling?: number;
+  /** Fewest buckets with traffic worth planning from (default 10, the planner's minimum). */
+  readonly minBuckets?: number;
 }
 
 const JSON_NUMBERS = { output_format_json_quote_64bit_integers: 0 } as const;
@@ -32,10 +33,12 @@ export function capacityJob(opts: CapacityJobOptions = {}): Job {
       // Whole minutes, the running one left out (it is incomplete).
       const toS = Math.floor(ctx.now / 60_000) * 60;
       const fromS = toS - lookbackS;
-      const services = (await fetchServiceRedTotals(ctx.client, fromS, toS)).filter((t) => t.calls > 0).map((t) => t.service);
-      const metrics = await listMetrics(ctx.client, { fromS, toS });
+      const active = await fetchActiveServices(ctx.client, { fromS, toS, stepS });
+      const minBuckets = opts.minBuckets ?? 10;
+      const services = active.filter((a) => a.buckets >= minBuckets).map((a) => a.service);
       const plans: CapacityPlan[] = [];
-      let skipped = 0;
+      let skipped = active.length - services.length;
+      const metrics = services.length > 0 ? await listMetrics(ctx.client, { fromS, toS }) : [];
       for (const service of services) {
         if (ctx.signal.aborted) break;
         const resources = await loadServiceResources(ctx.client, { service, fromS, toS, stepS }, metrics);
@@ -60,8 +63,8 @@ export function capacityJob(opts: CapacityJobOptions = {}): Job {
           confidence: p.confidence,
         });
       }
-      ctx.log.info({ services: services.length, planned: plans.length, skipped, nearing }, 'capacity plans refreshed');
-      return { findings: plans.length, detail: { services: services.length, planned: plans.length, skipped, nearing_saturation: nearing } };
+      ctx.log.info({ services: active.length, planned: plans.length, skipped, nearing }, 'capacity plans refreshed');
+      return { findings: plans.length, detail: { services: active.length, planned: plans.length, skipped, nearing_saturation: nearing } };
     },
   };
 }

@@ -97,6 +97,23 @@ SELECT uniqExact(${INSTANCE_KEY}) AS n FROM (
 )
 WHERE ${INSTANCE_KEY} IS NOT NULL`;
 
+const ACTIVE_SQL = `
+SELECT ServiceName AS service, uniqExact(intDiv(toInt64(toUnixTimestamp(Minute)) - {from:Int64}, {step:Int64})) AS buckets
+FROM ppo_red_1m_service
+WHERE Minute >= toDateTime({from:Int64}) AND Minute < toDateTime({to:Int64}) AND Calls > 0
+GROUP BY ServiceName
+ORDER BY service`;
+
+/**
+ * Services with entry-span traffic in the window and how many step buckets
+ * have some: one cheap rollup query that spares the per-service loading for
+ * services with too little history to plan.
+ */
+export async function fetchActiveServices(client: ClickHouseClient, q: { fromS: number; toS: number; stepS: number }): Promise<{ service: string; buckets: number }[]> {
+  const rs = await client.query({ query: ACTIVE_SQL, query_params: { from: q.fromS, to: q.toS, step: q.stepS }, format: 'JSONEachRow', clickhouse_settings: JSON_NUMBERS });
+  return rs.json<{ service: string; buckets: number }>();
+}
+
 async function scalar(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<number> {
   const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: JSON_NUMBERS });
   const rows = await rs.json<{ n: number }>();

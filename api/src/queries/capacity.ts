@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   capacityInputFrom,
-  fetchServiceRedTotals,
+  fetchActiveServices,
   isCapacityGap,
   listMetrics,
   loadServiceResources,
@@ -25,11 +25,23 @@ export interface ServicePlan {
   readonly plan: CapacityPlan | CapacityGap;
 }
 
-/** Services with entry-span traffic in the window (from the RED rollup), or the ones asked for. */
-export async function servicesToPlan(client: ClickHouseClient, w: PlanWindow, asked?: readonly string[]): Promise<string[]> {
-  if (asked && asked.length > 0) return [...new Set(asked)];
-  const totals = await fetchServiceRedTotals(client, w.fromS, w.toS);
-  return totals.filter((t) => t.calls > 0).map((t) => t.service);
+/** Fewest buckets with traffic the planner works from (its default minimum). */
+const MIN_BUCKETS = 10;
+
+/**
+ * The ones asked for, or the services with entry-span traffic in the window
+ * (from the RED rollup); those with fewer than 10 buckets of traffic come
+ * back as `thin` with what is missing, without loading anything else.
+ */
+export async function servicesToPlan(client: ClickHouseClient, w: PlanWindow, asked?: readonly string[]): Promise<{ services: string[]; thin: { service: string; missing: string[] }[] }> {
+  if (asked && asked.length > 0) return { services: [...new Set(asked)], thin: [] };
+  const active = await fetchActiveServices(client, w);
+  return {
+    services: active.filter((a) => a.buckets >= MIN_BUCKETS).map((a) => a.service),
+    thin: active
+      .filter((a) => a.buckets < MIN_BUCKETS)
+      .map((a) => ({ service: a.service, missing: [`throughput: ${a.buckets} buckets with traffic, at least ${MIN_BUCKETS} needed (spans of the service's entry operations)`] })),
+  };
 }
 
 export async function planServices(client: ClickHouseClient, services: readonly string[], w: PlanWindow, opts: CapacityOptions): Promise<ServicePlan[]> {

@@ -91,6 +91,10 @@ describe('GET /api/ppo/capacity-planning', () => {
     expect((unknown.json as { detail: string }).detail).toMatch(/nope: throughput: 0 buckets with traffic/);
     const flat = await h.get(`/api/ppo/capacity-planning?service=search&${window}`);
     expect(flat.status).toBe(422);
+    // Five minutes of history: every service is too thin to plan, and says so without being loaded.
+    const thin = await h.get(`/api/ppo/capacity-planning?from=${fixtureIso(0)}&to=${fixtureIso(5)}`);
+    expect(thin.status).toBe(422);
+    expect((thin.json as { detail: string }).detail).toMatch(/checkout: throughput: 5 buckets with traffic, at least 10 needed/);
     const empty = await h.get(`/api/ppo/capacity-planning?from=${fixtureIso(-600)}&to=${fixtureIso(-500)}`);
     expect(empty.status).toBe(422);
     expect((empty.json as { detail: string }).detail).toMatch(/no service has entry-span traffic/);

@@ -218,12 +218,12 @@ export function capacityPlanningRoutes(deps: ApiDeps): Hono {
     const w = planWindow(q);
     const horizonS = q.horizon ?? 7 * 86_400;
     const ceiling = q.ceiling ?? 0.8;
-    const services = await servicesToPlan(deps.storage.client, w, q.service === undefined ? undefined : [q.service]);
+    const { services, thin } = await servicesToPlan(deps.storage.client, w, q.service === undefined ? undefined : [q.service]);
     const window = `${new Date(w.fromS * 1000).toISOString()} .. ${new Date(w.toS * 1000).toISOString()}`;
-    if (services.length === 0) throw new ProblemError(422, 'Not Enough Data', `no service has entry-span traffic in ${window}: capacity planning needs spans (throughput) and CPU metrics`);
+    if (services.length === 0 && thin.length === 0) throw new ProblemError(422, 'Not Enough Data', `no service has entry-span traffic in ${window}: capacity planning needs spans (throughput) and CPU metrics`);
     const results = await planServices(deps.storage.client, services, w, { horizonS, utilizationCeiling: ceiling, latencySloMs: q.latency_slo_ms });
     const plans = results.filter((r) => !isCapacityGap(r.plan));
-    const skipped = results.flatMap((r) => (isCapacityGap(r.plan) ? [{ service: r.plan.service, missing: [...r.plan.missing] }] : []));
+    const skipped = [...results.flatMap((r) => (isCapacityGap(r.plan) ? [{ service: r.plan.service, missing: [...r.plan.missing] }] : [])), ...thin].sort((a, b) => a.service.localeCompare(b.service));
     if (plans.length === 0) {
       const detail = skipped.map((s) => `${s.service}: ${s.missing.join('; ')}`).join(' | ');
       throw new ProblemError(422, 'Not Enough Data', `cannot plan capacity over ${window}: ${detail}`, skipped.flatMap((s) => s.missing.map((m) => ({ path: s.service, message: m }))));

@@ -102,12 +102,12 @@ export function optimizeResourcesRoutes(deps: ApiDeps): Hono {
   app.post('/', async (c) => {
     const body = await parseJsonBody(c, optimizeResourcesBody);
     const w = planWindow(body);
-    const services = await servicesToPlan(deps.storage.client, w, body.services);
+    const { services, thin } = await servicesToPlan(deps.storage.client, w, body.services);
     const window = `${new Date(w.fromS * 1000).toISOString()} .. ${new Date(w.toS * 1000).toISOString()}`;
-    if (services.length === 0) throw new ProblemError(422, 'Not Enough Data', `no service has entry-span traffic in ${window}; name services to size from their resource metrics`);
+    if (services.length === 0 && thin.length === 0) throw new ProblemError(422, 'Not Enough Data', `no service has entry-span traffic in ${window}; name services to size from their resource metrics`);
     const results = await planServices(deps.storage.client, services, w, { horizonS: body.horizon_s ?? HORIZON_S });
     const out: z.infer<typeof sized>[] = [];
-    const skipped: { service: string; missing: string[] }[] = [];
+    const skipped: { service: string; missing: string[] }[] = [...thin];
     for (const { resources: res, plan } of results) {
       const hasResources = res.cpu.cores !== undefined || res.cpu.utilization !== undefined || res.memory.bytes !== undefined;
       if (!hasResources && isCapacityGap(plan)) {

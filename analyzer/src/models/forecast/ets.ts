@@ -201,7 +201,7 @@ export function fitEts(y: Float64Array, spec: EtsSpec, opts: FitOptions = {}): E
   const k = nParams + nStates + 1;
   if (n - k - 1 <= 0) return null;
   const objective = (x: readonly number[]): number => run(y, spec, decode(spec, x), init);
-  const best = nelderMead(objective, startPoint(spec), { step: 1, maxEvaluations: Number(process.env['FC_ME'] ?? 60) * nParams + 40, tolerance: Number(process.env['FC_TOL'] ?? 1e-7) });
+  const best = nelderMead(objective, startPoint(spec), { step: 1, maxEvaluations: 60 * nParams + 40, tolerance: 1e-7 });
   if (!Number.isFinite(best.value)) return null;
   const params = decode(spec, best.x);
   const rec: Recorded = { fitted: new Float64Array(n), level: new Float64Array(n), slope: new Float64Array(n), seasonal: new Float64Array(n) };

@@ -134,6 +134,20 @@ describe('forecastSeries', () => {
     for (const p of fc.points) expect(Math.abs(p.value - 80)).toBeLessThan(3);
   });
 
+  it('forecasts exactly 0 for a mostly idle series that is idle now, with the bursts inside the 95 % band', () => {
+    const noise = gaussian(11);
+    // Idle (0) except a 5-step burst every 60 steps.
+    const values = Array.from({ length: 2000 }, (_, t) => (t % 60 < 5 ? 1e6 * (1 + 0.2 * noise()) : 0));
+    const fc = forecastSeries({ values: values.slice(0, 1990), stepMs: 60_000, horizon: 5 });
+    for (const p of fc.points) {
+      expect(p.value).toBe(0);
+      expect(p.lower95).toBe(0);
+    }
+    // In a burst the series is not on its point mass: the model's forecast stands.
+    const inBurst = forecastSeries({ values: values.slice(0, 1982), stepMs: 60_000, horizon: 2 });
+    expect(inBurst.points[0]?.value).toBeGreaterThan(0);
+  });
+
   it('refuses unusable input with a RangeError naming the minimum', () => {
     expect(() => forecastSeries({ values: [1, 2, 3], stepMs: 1000, horizon: 2 })).toThrow(new RegExp(`at least ${MIN_FORECAST_POINTS}`));
     expect(() => forecastSeries({ values: Array(50).fill(null), stepMs: 1000, horizon: 2 })).toThrow(RangeError);

@@ -214,6 +214,9 @@ function seasonallyAdjustedClean(raw: Float64Array, m: number): { cleaned: Float
   return { cleaned, clipped };
 }
 
+/** Seasons tried, strongest first (the day and the week). */
+const MAX_SEASONS = 2;
+
 /** Share of the values one exact value must hold to count as a point mass (idle = 0, no errors = 0). */
 const POINT_MASS_SHARE = 0.3;
 
@@ -280,7 +283,7 @@ function horizonError(c: Candidate, y: Float64Array, horizon: number): number {
  * what matters (and the reverse for a season that does not carry forward).
  */
 function selectModel(sortedByAicc: readonly Candidate[], y: Float64Array, horizon: number): Candidate {
-  const family = (c: Candidate): string => (c.name.startsWith('ETS') ? (c.period === null ? 'ets' : 'ets-seasonal') : c.name);
+  const family = (c: Candidate): string => (c.name.startsWith('ETS') ? `ets[${c.period ?? 0}]` : c.name);
   const finalists = new Map<string, Candidate>();
   for (const c of sortedByAicc) if (!finalists.has(family(c))) finalists.set(family(c), c);
   let best = sortedByAicc[0] as Candidate;
@@ -299,7 +302,8 @@ function selectModel(sortedByAicc: readonly Candidate[], y: Float64Array, horizo
  * Forecasts a regularly spaced series `horizon` steps ahead: gaps interpolated,
  * outliers Huber-cleaned, daily/weekly seasons detected from the data, the
  * ETS family (trend N/A/Ad × season N/A/M) plus naive and seasonal naive fitted
- * by likelihood, the lowest AICc chosen, and 80/95 % prediction intervals.
+ * by likelihood, AICc choosing within each family and recent horizon error
+ * between the families' winners (selectModel), and 80/95 % prediction intervals.
  * Pure and synchronous. Throws RangeError on unusable input (fewer than
  * MIN_FORECAST_POINTS known values, horizon < 1, step ≤ 0).
  */
@@ -317,7 +321,8 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
     return v !== null && v !== undefined && Number.isFinite(v);
   };
   // Seasons are looked for on a first cleaning (spikes inflate the variance the ACF divides by)...
-  const season = detectSeasonalPeriods(huberClean(raw).cleaned, stepMs, input.seasonalPeriods ?? [])[0];
+  const seasons = detectSeasonalPeriods(huberClean(raw).cleaned, stepMs, input.seasonalPeriods ?? []).slice(0, MAX_SEASONS);
+  const season = seasons[0];
   // ...and the cleaning that feeds the fit runs on the seasonally adjusted values: a running median
   // flattens the peaks of a pattern shorter than its window, and those peaks are signal, not outliers.
   if (season !== undefined && known < values.length) raw = seasonalInterpolation(values, raw, season.period);
@@ -333,9 +338,8 @@ export function forecastSeries(input: ForecastInput): ForecastResult {
   // Seasonal indices come from before the stretch selectModel scores the models on.
   const initEnd = n - Math.min(horizon, VALIDATION_MAX_H) - VALIDATION_ORIGINS;
   for (const trend of trends) push(etsCandidate(y, { trend, season: 'N', period: 0 }, n));
-  // The strongest detected season only: one season per ETS model.
-  if (season !== undefined) {
-    const m = season.period;
+  // One season per ETS model: each detected season (day, week) gets its own family.
+  for (const { period: m } of seasons) {
     push(seasonalNaiveCandidate(y, m));
     const kinds: SeasonKind[] = ['A', 'M'];
     for (const s of kinds) for (const trend of trends) push(etsCandidate(y, { trend, season: s, period: m }, initEnd));
