@@ -25,3 +25,9 @@ export type { LiveEvent, LiveEventListener, LiveEventType } from './events/live-
 export { createScheduler } from './jobs/scheduler.ts';
 export type { Scheduler, SchedulerOptions } from './jobs/scheduler.ts';
 export type { Job, JobContext, JobLog, JobResult, JobRun } from './jobs/job.ts';
+export { analyzeRootCause, defaultBaseline, RootCauseUnavailable } from './queries/root-cause.ts';
+export type { RootCauseRequest, RootCauseResult } from './queries/root-cause.ts';
+export { rankRootCauses, personalizedPageRank, anomalyScores, DEFAULT_RANK_OPTIONS } from './models/root-cause/rank.ts';
+export type { RankOptions as RootCauseRankOptions } from './models/root-cause/rank.ts';
+export type { Evidence, EvidenceSignal, FaultKind, GraphEdge, RootCauseCandidate, RootCauseInput, RootCauseRanking } from './models/root-cause/types.ts';
+export type { RcaPeriods } from './queries/root-cause-window.ts';

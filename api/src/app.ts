@@ -10,6 +10,7 @@ import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
+import { rootCauseRouteDocs, rootCauseRoutes } from './routes/root-cause.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
 import { serviceRouteDocs, serviceRoutes } from './routes/services.ts';
 import { traceSearchRouteDocs, traceSearchRoutes } from './routes/trace-search.ts';
@@ -44,6 +45,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...traceRouteDocs,
   ...criticalPathRouteDocs,
   ...analyzeBottlenecksRouteDocs,
+  ...rootCauseRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -69,6 +71,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/traces', traceRoutes(deps));
   api.route('/traces', criticalPathRoutes(deps));
   api.route('/analyze-bottlenecks', analyzeBottlenecksRoutes(deps));
+  api.route('/root-cause', rootCauseRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

@@ -1,0 +1,252 @@
+import { familyTwoSided, resourceFamily } from './metric-families.ts';
+import { latencySpreadFloor, logLatency, medianShift, proportionRise } from './stats.ts';
+import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCauseInput, SpanStat } from './types.ts';
+
+const fmtMs = (ns: number): string => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 0)} ms`;
+const pct = (k: number, n: number): string => `${n > 0 ? ((100 * k) / n).toFixed(1) : '0'}%`;
+
+/** Client and producer spans with a target are calls out: their self time is the callee's (or the wire's), not the caller's. */
+function isOutbound(r: SpanStat): boolean {
+  return r.target !== '' && (r.kind === 'Client' || r.kind === 'Producer' || r.targetKind !== 'service');
+}
+
+function pairBy<T extends { inWindow: number }>(rows: readonly T[], key: (r: T) => string): Map<string, { b?: T; w?: T }> {
+  const out = new Map<string, { b?: T; w?: T }>();
+  for (const r of rows) {
+    const k = key(r);
+    const p = out.get(k) ?? {};
+    if (r.inWindow) p.w = r;
+    else p.b = r;
+    out.set(k, p);
+  }
+  return out;
+}
+
+function add(map: Map<string, { b: number; w: number }>, k: string, inWindow: number, v: number): void {
+  const e = map.get(k) ?? { b: 0, w: 0 };
+  if (inWindow) e.w += v;
+  else e.b += v;
+  map.set(k, e);
+}
+
+/** Self-time shifts, per operation and instance; outbound calls speak for their target. */
+function latencyEvidence(spans: readonly SpanStat[]): Evidence[] {
+  const out: Evidence[] = [];
+  const pairs = pairBy(spans, (r) => JSON.stringify([r.service, r.instance, r.operation, r.kind, r.target]));
+  for (const { b, w } of pairs.values()) {
+    if (!b || !w) continue;
+    const c = medianShift({ q: b.selfQ, n: b.calls }, { q: w.selfQ, n: w.calls }, { transform: logLatency, minSpread: latencySpreadFloor });
+    if (c.strength <= 0) continue;
+    const outbound = isOutbound(w);
+    const base = { baseline: b.selfQ[1] ?? 0, window: w.selfQ[1] ?? 0, effect: c.effect, z: c.z, strength: c.strength };
+    const change = `${fmtMs(base.baseline)} → ${fmtMs(base.window)} median over ${w.calls} calls`;
+    if (outbound && w.targetKind === 'service') {
+      out.push({ entity: w.target, kind: 'network', signal: 'network_gap', operation: w.operation, ...base,
+        detail: `calls from ${w.service} (${w.operation}) wait longer than ${w.target}'s own server spans take: gap ${change}` });
+    } else if (outbound) {
+      out.push({ entity: w.target, kind: 'latency', signal: 'dependency_latency', operation: w.operation, ...base,
+        detail: `${w.targetKind} ${w.target} has no spans of its own; ${w.service}'s calls to it (${w.operation}) ${change}` });
+    } else {
+      out.push({ entity: w.service, ...(w.instance ? { instance: w.instance } : {}), kind: 'latency', signal: 'self_time', operation: w.operation, ...base,
+        detail: `self time of ${w.kind} ${w.operation} ${change}` });
+    }
+  }
+  return out;
+}
+
+/** Errors that start at an entity (no erroring child), pooled over its operations, per instance. */
+function errorEvidence(spans: readonly SpanStat[]): Evidence[] {
+  const calls = new Map<string, { b: number; w: number }>();
+  const errs = new Map<string, { b: number; w: number }>();
+  const topOp = new Map<string, { op: string; n: number }>();
+  for (const r of spans) {
+    const outbound = isOutbound(r);
+    const entity = outbound ? r.target : r.service;
+    const key = JSON.stringify([entity, outbound ? '' : r.instance, outbound ? r.targetKind : '', outbound ? 1 : 0]);
+    add(calls, key, r.inWindow, r.calls);
+    add(errs, key, r.inWindow, r.originErrors);
+    if (r.inWindow && r.originErrors > (topOp.get(key)?.n ?? 0)) topOp.set(key, { op: `${r.service}: ${r.operation}`, n: r.originErrors });
+  }
+  const out: Evidence[] = [];
+  for (const [key, e] of errs) {
+    const n = calls.get(key) ?? { b: 0, w: 0 };
+    if (e.w === 0) continue;
+    const c = proportionRise(e.b, n.b, e.w, n.w);
+    if (c.strength <= 0) continue;
+    const [entity, instance, targetKind, outbound] = JSON.parse(key) as [string, string, string, number];
+    const op = topOp.get(key)?.op ?? '';
+    out.push({
+      entity,
+      ...(instance ? { instance } : {}),
+      kind: 'errors',
+      signal: outbound ? 'dependency_errors' : 'origin_errors',
+      operation: op,
+      detail: outbound
+        ? `calls into ${targetKind === 'service' ? '' : `${targetKind} `}${entity} fail on the caller's side (no erroring span of its own below): ${pct(e.b, n.b)} → ${pct(e.w, n.w)} (most: ${op})`
+        : `errors that start here (deepest erroring span): ${pct(e.b, n.b)} → ${pct(e.w, n.w)} of spans, ${e.w} in the window (most: ${op})`,
+      baseline: n.b > 0 ? e.b / n.b : 0,
+      window: e.w / n.w,
+      effect: c.effect,
+      z: c.z,
+      strength: c.strength,
+    });
+  }
+  return out;
+}
+
+/** Operations (and call targets) a service ran in one period and not in the other, pooled over instances. */
+function behaviorEvidence(spans: readonly SpanStat[]): Evidence[] {
+  const totals = new Map<string, { b: number; w: number }>();
+  const ops = new Map<string, { b: number; w: number }>();
+  for (const r of spans) {
+    add(totals, r.service, r.inWindow, r.calls);
+    add(ops, JSON.stringify([r.service, r.operation, r.kind, r.target]), r.inWindow, r.calls);
+  }
+  const best = new Map<string, Evidence>();
+  for (const [key, o] of ops) {
+    const [service, operation, kind, target] = JSON.parse(key) as [string, string, string, string];
+    const t = totals.get(service) ?? { b: 0, w: 0 };
+    if (t.b === 0 || t.w === 0 || (o.b > 0 && o.w > 0)) continue;
+    const isNew = o.b === 0;
+    const c = isNew ? proportionRise(0, t.b, o.w, t.w) : proportionRise(0, t.w, o.b, t.b);
+    if (c.strength <= 0) continue;
+    const label = `${kind} ${operation}${target ? ` → ${target}` : ''}`;
+    const ev: Evidence = {
+      entity: service,
+      kind: 'behavior',
+      signal: isNew ? 'new_operation' : 'vanished_operation',
+      operation,
+      detail: isNew
+        ? `new operation ${label}: ${o.w} of ${t.w} spans in the window, none of ${t.b} before`
+        : `vanished operation ${label}: ${o.b} of ${t.b} spans before, none of ${t.w} in the window`,
+      baseline: o.b / t.b,
+      window: o.w / t.w,
+      effect: c.effect,
+      z: c.z,
+      strength: c.strength,
+    };
+    const prev = best.get(key);
+    if (!prev || prev.strength < ev.strength) best.set(key, ev);
+  }
+  return [...best.values()];
+}
+
+/** Resource metrics (CPU, memory, network, GC, event loop) per instance: median shift on the baseline's robust spread. */
+function metricEvidence(metrics: readonly MetricStat[]): Evidence[] {
+  const out: Evidence[] = [];
+  const pairs = pairBy(metrics, (r) => JSON.stringify([r.service, r.instance, r.metric, r.attributes]));
+  for (const { b, w } of pairs.values()) {
+    if (!b || !w) continue;
+    const family = resourceFamily(w.metric);
+    if (!family) continue;
+    const w50 = w.q[1] ?? 0;
+    // A level's own noise is rarely under 10 % of it; floors keep flat baselines from inflating tiny moves.
+    const c = medianShift({ q: b.q, n: b.n }, { q: w.q, n: w.n }, {
+      minSpread: (m) => Math.max(0.1 * Math.abs(m), 0.05 * Math.abs(w50)),
+      twoSided: familyTwoSided(family),
+    });
+    if (c.strength <= 0) continue;
+    const name = w.attributes ? `${w.metric}{${w.attributes}}` : w.metric;
+    out.push({
+      entity: w.service,
+      ...(w.instance ? { instance: w.instance } : {}),
+      kind: family,
+      signal: 'resource_metric',
+      operation: name,
+      detail: `${name} median ${fmtNum(b.q[1] ?? 0)} → ${fmtNum(w50)} (${w.n} points vs ${b.n} before)`,
+      baseline: b.q[1] ?? 0,
+      window: w50,
+      effect: c.effect,
+      z: c.z,
+      strength: c.strength,
+    });
+  }
+  return out;
+}
+
+function fmtNum(x: number): string {
+  return Math.abs(x) >= 1000 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3);
+}
+
+/** Error-level log share per instance, and error templates never seen before, per service. */
+function logEvidence(volumes: readonly LogVolume[], templates: readonly LogTemplate[]): Evidence[] {
+  const out: Evidence[] = [];
+  for (const { b, w } of pairBy(volumes, (r) => JSON.stringify([r.service, r.instance])).values()) {
+    if (!b || !w || w.errors === 0) continue;
+    const c = proportionRise(b.errors, b.total, w.errors, w.total);
+    if (c.strength <= 0) continue;
+    out.push({
+      entity: w.service,
+      ...(w.instance ? { instance: w.instance } : {}),
+      kind: 'errors',
+      signal: 'log_error_rate',
+      detail: `error-level logs ${pct(b.errors, b.total)} → ${pct(w.errors, w.total)} of records (${w.errors} in the window)`,
+      baseline: b.errors / Math.max(1, b.total),
+      window: w.errors / Math.max(1, w.total),
+      effect: c.effect,
+      z: c.z,
+      strength: c.strength,
+    });
+  }
+  const totals = new Map<string, { b: number; w: number }>();
+  for (const v of volumes) add(totals, v.service, v.inWindow, v.total);
+  const perTemplate = new Map<string, { b: number; w: number; instances: Map<string, number> }>();
+  for (const t of templates) {
+    const k = JSON.stringify([t.service, t.template]);
+    const e = perTemplate.get(k) ?? { b: 0, w: 0, instances: new Map<string, number>() };
+    if (t.inWindow) {
+      e.w += t.n;
+      e.instances.set(t.instance, (e.instances.get(t.instance) ?? 0) + t.n);
+    } else e.b += t.n;
+    perTemplate.set(k, e);
+  }
+  const best = new Map<string, Evidence>();
+  for (const [k, e] of perTemplate) {
+    if (e.b > 0 || e.w === 0) continue;
+    const [service, template] = JSON.parse(k) as [string, string];
+    const t = totals.get(service);
+    if (!t || t.b === 0 || t.w === 0) continue;
+    const c = proportionRise(0, t.b, e.w, t.w);
+    if (c.strength <= 0) continue;
+    const instance = [...e.instances].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';
+    const ev: Evidence = {
+      entity: service,
+      ...(instance ? { instance } : {}),
+      kind: 'errors',
+      signal: 'new_log_template',
+      detail: `new error log template (${e.w}× in the window, never before): ${template}`,
+      baseline: 0,
+      window: e.w / t.w,
+      effect: c.effect,
+      z: c.z,
+      strength: c.strength,
+    };
+    const prev = best.get(service);
+    if (!prev || prev.strength < ev.strength) best.set(service, ev);
+  }
+  return [...out, ...best.values()];
+}
+
+/** Every piece of evidence of the window against the baseline, strongest first. */
+export function collectEvidence(input: RootCauseInput): Evidence[] {
+  return [
+    ...latencyEvidence(input.spans),
+    ...errorEvidence(input.spans),
+    ...behaviorEvidence(input.spans),
+    ...metricEvidence(input.metrics),
+    ...logEvidence(input.logVolumes, input.logTemplates),
+  ].sort((a, b) => b.strength - a.strength);
+}
+
+/** Caller → callee edges seen in either period (a call that stops in the window still tells who depends on whom). */
+export function serviceGraph(spans: readonly SpanStat[]): GraphEdge[] {
+  const edges = new Map<string, { caller: string; callee: string; calls: number; uninstrumented: boolean }>();
+  for (const r of spans) {
+    if (r.target === '' || r.target === r.service) continue;
+    const k = `${r.service}\u0000${r.target}`;
+    const e = edges.get(k) ?? { caller: r.service, callee: r.target, calls: 0, uninstrumented: r.targetKind !== 'service' };
+    e.calls += r.calls;
+    edges.set(k, e);
+  }
+  return [...edges.values()];
+}

@@ -1,0 +1,122 @@
+import { collectEvidence, serviceGraph } from './evidence.ts';
+import { noisyOr } from './stats.ts';
+import type { Evidence, FaultKind, GraphEdge, RootCauseCandidate, RootCauseInput, RootCauseRanking } from './types.ts';
+
+export interface RankOptions {
+  /** Probability of following an edge rather than restarting at an anomalous node (PageRank's damping). */
+  readonly damping: number;
+  /** Weight of stepping back to a caller relative to moving on to a callee (MonitorRank's backward edges). */
+  readonly backward: number;
+  /** Evidence kept per candidate in the answer. */
+  readonly evidencePerCandidate: number;
+  readonly iterations: number;
+}
+
+export const DEFAULT_RANK_OPTIONS: RankOptions = { damping: 0.85, backward: 0.1, evidencePerCandidate: 8, iterations: 200 };
+
+/**
+ * Own anomaly of each entity: the strongest evidence per fault family,
+ * combined across families with noisy-OR (independent signals each saying
+ * "something is wrong here"). Several operations of one family do not add
+ * up: one slow service has many slow operations.
+ */
+export function anomalyScores(evidence: readonly Evidence[]): Map<string, { anomaly: number; kind: FaultKind; instance?: string }> {
+  const perFamily = new Map<string, Map<FaultKind, Evidence>>();
+  for (const e of evidence) {
+    const fams = perFamily.get(e.entity) ?? new Map<FaultKind, Evidence>();
+    const prev = fams.get(e.kind);
+    if (!prev || prev.strength < e.strength) fams.set(e.kind, e);
+    perFamily.set(e.entity, fams);
+  }
+  const out = new Map<string, { anomaly: number; kind: FaultKind; instance?: string }>();
+  for (const [entity, fams] of perFamily) {
+    const top = [...fams.values()].sort((a, b) => b.strength - a.strength)[0];
+    if (!top) continue;
+    const withInstance = evidence.find((e) => e.entity === entity && e.instance !== undefined);
+    out.set(entity, {
+      anomaly: noisyOr([...fams.values()].map((e) => e.strength)),
+      kind: top.kind,
+      ...(withInstance?.instance ? { instance: withInstance.instance } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * Personalized PageRank on the anomaly subgraph (after MonitorRank /
+ * MicroRank / CloudRanger). The walker stands on a service and moves
+ *   to a callee u with weight A(u) — blame flows towards anomalous dependencies,
+ *   back to a caller w with weight ρ·A(w) — so it can leave a dead end,
+ *   or stays with weight max(0, A(v) − max A(callees)) — a service more
+ *   anomalous than everything it calls explains its own anomaly;
+ * and restarts, with probability 1 − damping, at a node drawn ∝ A.
+ * Nodes without anomaly are never entered. The stationary distribution is
+ * the ranking: a degraded service whose callees are healthy keeps the walk,
+ * its callers pass it on — no per-case rules.
+ */
+export function personalizedPageRank(
+  anomaly: ReadonlyMap<string, number>,
+  edges: readonly GraphEdge[],
+  opts: Pick<RankOptions, 'damping' | 'backward' | 'iterations'> = DEFAULT_RANK_OPTIONS,
+): Map<string, number> {
+  const nodes = [...anomaly.keys()].filter((n) => (anomaly.get(n) ?? 0) > 0).sort();
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  const a = nodes.map((n) => anomaly.get(n) ?? 0);
+  const callees: number[][] = nodes.map(() => []);
+  const callers: number[][] = nodes.map(() => []);
+  for (const e of edges) {
+    const i = index.get(e.caller);
+    const j = index.get(e.callee);
+    if (i === undefined || j === undefined || i === j) continue;
+    if (!callees[i]!.includes(j)) callees[i]!.push(j);
+    if (!callers[j]!.includes(i)) callers[j]!.push(i);
+  }
+  // Transition rows: [target, probability][].
+  const rows = nodes.map((_, i) => {
+    const out: [number, number][] = [];
+    const maxCallee = Math.max(0, ...callees[i]!.map((j) => a[j]!));
+    for (const j of callees[i]!) out.push([j, a[j]!]);
+    for (const w of callers[i]!) out.push([w, opts.backward * a[w]!]);
+    out.push([i, Math.max(0, a[i]! - maxCallee)]);
+    const total = out.reduce((s, [, p]) => s + p, 0);
+    return total > 0 ? out.map(([j, p]): [number, number] => [j, p / total]) : [[i, 1] as [number, number]];
+  });
+  const aSum = a.reduce((s, x) => s + x, 0);
+  const restart = a.map((x) => (aSum > 0 ? x / aSum : 0));
+  let pi = [...restart];
+  for (let it = 0; it < opts.iterations; it++) {
+    const next = restart.map((r) => (1 - opts.damping) * r);
+    pi.forEach((mass, i) => {
+      for (const [j, p] of rows[i]!) next[j]! += opts.damping * mass * p;
+    });
+    const delta = next.reduce((s, x, i) => s + Math.abs(x - pi[i]!), 0);
+    pi = next;
+    if (delta < 1e-12) break;
+  }
+  return new Map(nodes.map((n, i) => [n, pi[i]!]));
+}
+
+/** Evidence → anomalies → propagation-aware ranking of root-cause candidates, most likely first. */
+export function rankRootCauses(input: RootCauseInput, opts: RankOptions = DEFAULT_RANK_OPTIONS): RootCauseRanking {
+  const evidence = collectEvidence(input);
+  const edges = serviceGraph(input.spans);
+  const withSpans = new Set(input.spans.map((s) => s.service));
+  const scores = anomalyScores(evidence);
+  const pr = personalizedPageRank(new Map([...scores].map(([k, v]) => [k, v.anomaly])), edges, opts);
+  const candidates: RootCauseCandidate[] = [...pr]
+    .filter(([, p]) => p > 0)
+    .map(([entity, p]) => {
+      const s = scores.get(entity)!;
+      return {
+        service: entity,
+        ...(s.instance ? { instance: s.instance } : {}),
+        score: p,
+        anomaly: s.anomaly,
+        kind: s.kind,
+        uninstrumented: !withSpans.has(entity),
+        evidence: evidence.filter((e) => e.entity === entity).slice(0, opts.evidencePerCandidate),
+      };
+    })
+    .sort((x, y) => y.score - x.score || y.anomaly - x.anomaly || x.service.localeCompare(y.service));
+  return { candidates, edges: edges.map((e) => ({ ...e, uninstrumented: !withSpans.has(e.callee) })) };
+}
