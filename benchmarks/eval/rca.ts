@@ -147,7 +147,10 @@ for (const name of cases) {
     results.push({ case: name, truth: truth.root_cause_service, rank, top: ranked.slice(0, 3), ms });
     console.log(`${name}  fault=${truth.fault_type}  truth=${truth.root_cause_service}  rank=${rank}  top3=${ranked.slice(0, 3).join(',')}  (${ms.toFixed(0)} ms)`);
     if (args.verbose) {
-      for (const c of json.candidates.slice(0, 5)) {
+      const shown = json.candidates.slice(0, 3);
+      const truthCandidate = json.candidates.find((c) => c.service === truth.root_cause_service);
+      if (truthCandidate && !shown.includes(truthCandidate)) shown.push(truthCandidate);
+      for (const c of shown) {
         console.log(`    ${c.service} ${c.instance ?? ''} score=${c.score.toFixed(3)} kind=${c.kind}`);
         for (const e of c.evidence.slice(0, 4)) console.log(`        ${e.strength.toFixed(2)} ${e.detail}`);
       }

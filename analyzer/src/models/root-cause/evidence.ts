@@ -1,5 +1,5 @@
 import { familyTwoSided, resourceFamily } from './metric-families.ts';
-import { latencySpreadFloor, logLatency, medianShift, proportionRise } from './stats.ts';
+import { latencySpreadFloor, logLatency, medianShift, median, proportionRise, standout, standoutStrength } from './stats.ts';
 import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCauseInput, SpanStat } from './types.ts';
 
 const fmtMs = (ns: number): string => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 0)} ms`;
@@ -29,29 +29,66 @@ function add(map: Map<string, { b: number; w: number }>, k: string, inWindow: nu
   map.set(k, e);
 }
 
-/** Self-time shifts, per operation and instance; outbound calls speak for their target. */
+/**
+ * Self-time shifts, per operation and instance; outbound calls speak for
+ * their target. Each class of shift (own self time, gaps before instrumented
+ * callees, calls into un-instrumented dependencies) is standardised against
+ * the fleet's shifts of the same class (common-mode rejection).
+ *
+ * A gap between a client span and the callee's server span grows when the
+ * wire or the callee's front door is slow — or when the caller itself is
+ * starved (its HTTP client runs late). Which end is to blame shows in the
+ * pattern: gaps into one callee from all its callers point at the callee,
+ * gaps from one caller into all its callees point at the caller. Each gap's
+ * strength is split between the two ends in proportion to those shares.
+ */
 function latencyEvidence(spans: readonly SpanStat[]): Evidence[] {
-  const out: Evidence[] = [];
-  const pairs = pairBy(spans, (r) => JSON.stringify([r.service, r.instance, r.operation, r.kind, r.target]));
-  for (const { b, w } of pairs.values()) {
+  interface Item { b: SpanStat; w: SpanStat; cls: 'self' | 'gap' | 'dep'; effect: number; z: number }
+  const items: Item[] = [];
+  for (const { b, w } of pairBy(spans, (r) => JSON.stringify([r.service, r.instance, r.operation, r.kind, r.target])).values()) {
     if (!b || !w) continue;
     const c = medianShift({ q: b.selfQ, n: b.calls }, { q: w.selfQ, n: w.calls }, { transform: logLatency, minSpread: latencySpreadFloor });
-    if (c.strength <= 0) continue;
-    const outbound = isOutbound(w);
-    const base = { baseline: b.selfQ[1] ?? 0, window: w.selfQ[1] ?? 0, effect: c.effect, z: c.z, strength: c.strength };
+    const cls = !isOutbound(w) ? 'self' : w.targetKind === 'service' ? 'gap' : 'dep';
+    items.push({ b, w, cls, effect: c.effect, z: c.z });
+  }
+  const adjust = new Map((['self', 'gap', 'dep'] as const).map((cls) => [cls, standout(items.filter((i) => i.cls === cls).map((i) => i.effect))]));
+  const scored = items
+    .map((i) => {
+      const adjusted = adjust.get(i.cls)!(i.effect);
+      return { ...i, adjusted, strength: standoutStrength(adjusted, i.z) };
+    })
+    .filter((i) => i.strength > 0);
+  // Gap blame shares: of each callee's callers / each caller's callees, how many show a rising gap.
+  const gapEdges = items.filter((i) => i.cls === 'gap');
+  const rising = new Set(scored.filter((i) => i.cls === 'gap').map((i) => `${i.w.service}\u0000${i.w.target}`));
+  const share = (side: 'caller' | 'callee', name: string): number => {
+    const edges = new Set(gapEdges.filter((i) => (side === 'callee' ? i.w.target : i.w.service) === name).map((i) => `${i.w.service}\u0000${i.w.target}`));
+    let up = 0;
+    for (const e of edges) if (rising.has(e)) up++;
+    return edges.size > 0 ? up / edges.size : 0;
+  };
+  const out: Evidence[] = [];
+  for (const i of scored) {
+    const { b, w } = i;
+    const base = { baseline: b.selfQ[1] ?? 0, window: w.selfQ[1] ?? 0, effect: i.adjusted, z: i.z };
     const change = `${fmtMs(base.baseline)} → ${fmtMs(base.window)} median over ${w.calls} calls`;
-    if (outbound && w.targetKind === 'service') {
-      out.push({ entity: w.target, kind: 'network', signal: 'network_gap', operation: w.operation, ...base,
+    if (i.cls === 'gap') {
+      const toCallee = share('callee', w.target);
+      const toCaller = share('caller', w.service);
+      const total = toCallee + toCaller || 1;
+      out.push({ entity: w.target, kind: 'network', signal: 'network_gap', operation: w.operation, ...base, strength: (i.strength * toCallee) / total,
         detail: `calls from ${w.service} (${w.operation}) wait longer than ${w.target}'s own server spans take: gap ${change}` });
-    } else if (outbound) {
-      out.push({ entity: w.target, kind: 'latency', signal: 'dependency_latency', operation: w.operation, ...base,
+      out.push({ entity: w.service, ...(w.instance ? { instance: w.instance } : {}), kind: 'latency', signal: 'network_gap', operation: w.operation, ...base, strength: (i.strength * toCaller) / total,
+        detail: `outbound calls to ${w.target} (${w.operation}) take longer than ${w.target}'s server spans: gap ${change}; most of its callees show it too, so the caller is slow to send/receive` });
+    } else if (i.cls === 'dep') {
+      out.push({ entity: w.target, kind: 'latency', signal: 'dependency_latency', operation: w.operation, ...base, strength: i.strength,
         detail: `${w.targetKind} ${w.target} has no spans of its own; ${w.service}'s calls to it (${w.operation}) ${change}` });
     } else {
-      out.push({ entity: w.service, ...(w.instance ? { instance: w.instance } : {}), kind: 'latency', signal: 'self_time', operation: w.operation, ...base,
+      out.push({ entity: w.service, ...(w.instance ? { instance: w.instance } : {}), kind: 'latency', signal: 'self_time', operation: w.operation, ...base, strength: i.strength,
         detail: `self time of ${w.kind} ${w.operation} ${change}` });
     }
   }
-  return out;
+  return out.filter((e) => e.strength > 0);
 }
 
 /** Errors that start at an entity (no erroring child), pooled over its operations, per instance. */
@@ -131,37 +168,69 @@ function behaviorEvidence(spans: readonly SpanStat[]): Evidence[] {
   return [...best.values()];
 }
 
-/** Resource metrics (CPU, memory, network, GC, event loop) per instance: median shift on the baseline's robust spread. */
+/**
+ * Resource metrics (CPU, memory, network, GC, event loop) per instance: the
+ * median shift on a log scale (levels differ by orders of magnitude between
+ * pods; a fault multiplies), in baseline spreads, then standardised against
+ * the same metric on the rest of the fleet (a load swing moves every pod).
+ */
 function metricEvidence(metrics: readonly MetricStat[]): Evidence[] {
-  const out: Evidence[] = [];
-  const pairs = pairBy(metrics, (r) => JSON.stringify([r.service, r.instance, r.metric, r.attributes]));
-  for (const { b, w } of pairs.values()) {
+  interface Item { b: MetricStat; w: MetricStat; family: NonNullable<ReturnType<typeof resourceFamily>>; effect: number; z: number }
+  // Per metric, an offset of 1 % of the fleet's median level keeps idle pods (≈ 0) from making infinite ratios.
+  const offsets = new Map<string, number>();
+  for (const [metric, levels] of groupBy(metrics.filter((m) => !m.inWindow), (m) => m.metric)) {
+    offsets.set(metric, Math.max(1e-12, 0.01 * median(levels.map((m) => Math.abs(m.q[1] ?? 0)))));
+  }
+  const items: Item[] = [];
+  for (const { b, w } of pairBy(metrics, (r) => JSON.stringify([r.service, r.instance, r.metric, r.attributes])).values()) {
     if (!b || !w) continue;
     const family = resourceFamily(w.metric);
     if (!family) continue;
-    const w50 = w.q[1] ?? 0;
-    // A level's own noise is rarely under 10 % of it; floors keep flat baselines from inflating tiny moves.
+    const off = offsets.get(w.metric) ?? 1e-12;
+    // Levels are rarely steadier than ±5 %: floor the spread so flat baselines do not turn wiggles into effects.
     const c = medianShift({ q: b.q, n: b.n }, { q: w.q, n: w.n }, {
-      minSpread: (m) => Math.max(0.1 * Math.abs(m), 0.05 * Math.abs(w50)),
+      transform: (x) => Math.log(Math.max(0, x) + off),
+      minSpread: () => 0.05,
       twoSided: familyTwoSided(family),
     });
-    if (c.strength <= 0) continue;
-    const name = w.attributes ? `${w.metric}{${w.attributes}}` : w.metric;
-    out.push({
-      entity: w.service,
-      ...(w.instance ? { instance: w.instance } : {}),
-      kind: family,
-      signal: 'resource_metric',
-      operation: name,
-      detail: `${name} median ${fmtNum(b.q[1] ?? 0)} → ${fmtNum(w50)} (${w.n} points vs ${b.n} before)`,
-      baseline: b.q[1] ?? 0,
-      window: w50,
-      effect: c.effect,
-      z: c.z,
-      strength: c.strength,
-    });
+    items.push({ b, w, family, effect: c.effect, z: c.z });
+  }
+  const out: Evidence[] = [];
+  for (const [, group] of groupBy(items, (i) => i.w.metric)) {
+    const adjust = standout(group.map((i) => i.effect));
+    for (const { b, w, family, effect, z } of group) {
+      const adjusted = adjust(effect);
+      const strength = standoutStrength(adjusted, z);
+      if (strength <= 0) continue;
+      const w50 = w.q[1] ?? 0;
+      const name = w.attributes ? `${w.metric}{${w.attributes}}` : w.metric;
+      out.push({
+        entity: w.service,
+        ...(w.instance ? { instance: w.instance } : {}),
+        kind: family,
+        signal: 'resource_metric',
+        operation: name,
+        detail: `${name} median ${fmtNum(b.q[1] ?? 0)} → ${fmtNum(w50)} (${w.n} points vs ${b.n} before; ${adjusted.toFixed(1)} robust SDs beyond the fleet's change)`,
+        baseline: b.q[1] ?? 0,
+        window: w50,
+        effect: adjusted,
+        z,
+        strength,
+      });
+    }
   }
   return out;
+}
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const g = m.get(k);
+    if (g) g.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
 }
 
 function fmtNum(x: number): string {

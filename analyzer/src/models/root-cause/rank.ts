@@ -44,15 +44,19 @@ export function anomalyScores(evidence: readonly Evidence[]): Map<string, { anom
 
 /**
  * Personalized PageRank on the anomaly subgraph (after MonitorRank /
- * MicroRank / CloudRanger). The walker stands on a service and moves
- *   to a callee u with weight A(u) — blame flows towards anomalous dependencies,
- *   back to a caller w with weight ρ·A(w) — so it can leave a dead end,
- *   or stays with weight max(0, A(v) − max A(callees)) — a service more
- *   anomalous than everything it calls explains its own anomaly;
+ * MicroRank / CloudRanger): blame flows downhill along the service graph,
+ * from effects towards causes. The walker stands on a service v and
+ *   moves to a callee u with weight max(0, A(u) − A(v)) — towards a
+ *     dependency that is more anomalous than v, which would explain v;
+ *   steps back to a caller w with weight ρ·max(0, A(w) − A(v)) — the same
+ *     gradient upstream, damped (callers are usually victims, but a caller
+ *     can also overload its callee);
+ *   stays with weight A(v) — its own anomaly explains itself;
  * and restarts, with probability 1 − damping, at a node drawn ∝ A.
  * Nodes without anomaly are never entered. The stationary distribution is
- * the ranking: a degraded service whose callees are healthy keeps the walk,
- * its callers pass it on — no per-case rules.
+ * the ranking: a degraded service whose callees are healthier keeps the
+ * walk, callers that are only as sick as their dependency pass it on
+ * — no per-case rules.
  */
 export function personalizedPageRank(
   anomaly: ReadonlyMap<string, number>,
@@ -74,10 +78,9 @@ export function personalizedPageRank(
   // Transition rows: [target, probability][].
   const rows = nodes.map((_, i) => {
     const out: [number, number][] = [];
-    const maxCallee = Math.max(0, ...callees[i]!.map((j) => a[j]!));
-    for (const j of callees[i]!) out.push([j, a[j]!]);
-    for (const w of callers[i]!) out.push([w, opts.backward * a[w]!]);
-    out.push([i, Math.max(0, a[i]! - maxCallee)]);
+    for (const j of callees[i]!) out.push([j, Math.max(0, a[j]! - a[i]!)]);
+    for (const w of callers[i]!) out.push([w, opts.backward * Math.max(0, a[w]! - a[i]!)]);
+    out.push([i, a[i]!]);
     const total = out.reduce((s, [, p]) => s + p, 0);
     return total > 0 ? out.map(([j, p]): [number, number] => [j, p / total]) : [[i, 1] as [number, number]];
   });

@@ -80,3 +80,30 @@ export function noisyOr(strengths: Iterable<number>): number {
   for (const s of strengths) miss *= 1 - Math.min(1, Math.max(0, s));
   return 1 - miss;
 }
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Common-mode rejection across the fleet: a load swing moves every
+ * service's latency and CPU together, a fault moves one. Each item's effect
+ * is re-expressed as its distance from the fleet's median effect in robust
+ * standard deviations (1.4826 × MAD, at least 1 so a uniform fleet does not
+ * inflate small differences) — how much this item stands out.
+ */
+export function standout(effects: readonly number[]): (effect: number) => number {
+  const med = median(effects);
+  const mad = median(effects.map((e) => Math.abs(e - med)));
+  const scale = Math.max(1, 1.4826 * mad);
+  return (e) => (e - med) / scale;
+}
+
+/** Strength of a fleet-standardised effect: 3 robust SDs above the fleet (the usual outlier line) gives 0.63, 6 gives 0.86. */
+export function standoutStrength(adjusted: number, z: number): number {
+  if (!(adjusted > 0)) return 0;
+  return (1 - Math.exp(-adjusted / 3)) * gate(z);
+}
