@@ -95,14 +95,13 @@ function latencyEvidence(spans: readonly SpanStat[]): Evidence[] {
 function errorEvidence(spans: readonly SpanStat[]): Evidence[] {
   const calls = new Map<string, { b: number; w: number }>();
   const errs = new Map<string, { b: number; w: number }>();
-  const topOp = new Map<string, { op: string; n: number }>();
   for (const r of spans) {
     const outbound = isOutbound(r);
     const entity = outbound ? r.target : r.service;
-    const key = JSON.stringify([entity, outbound ? '' : r.instance, outbound ? r.targetKind : '', outbound ? 1 : 0]);
+    // Per operation: a new failure mode in one endpoint is diluted to nothing when pooled over a busy service.
+    const key = JSON.stringify([entity, outbound ? '' : r.instance, outbound ? r.targetKind : '', outbound ? 1 : 0, outbound ? `${r.service}: ${r.operation}` : `${r.kind} ${r.operation}`]);
     add(calls, key, r.inWindow, r.calls);
     add(errs, key, r.inWindow, r.originErrors);
-    if (r.inWindow && r.originErrors > (topOp.get(key)?.n ?? 0)) topOp.set(key, { op: `${r.service}: ${r.operation}`, n: r.originErrors });
   }
   const out: Evidence[] = [];
   for (const [key, e] of errs) {
@@ -110,8 +109,7 @@ function errorEvidence(spans: readonly SpanStat[]): Evidence[] {
     if (e.w === 0) continue;
     const c = proportionRise(e.b, n.b, e.w, n.w);
     if (c.strength <= 0) continue;
-    const [entity, instance, targetKind, outbound] = JSON.parse(key) as [string, string, string, number];
-    const op = topOp.get(key)?.op ?? '';
+    const [entity, instance, targetKind, outbound, op] = JSON.parse(key) as [string, string, string, number, string];
     out.push({
       entity,
       ...(instance ? { instance } : {}),
@@ -119,8 +117,8 @@ function errorEvidence(spans: readonly SpanStat[]): Evidence[] {
       signal: outbound ? 'dependency_errors' : 'origin_errors',
       operation: op,
       detail: outbound
-        ? `calls into ${targetKind === 'service' ? '' : `${targetKind} `}${entity} fail on the caller's side (no erroring span of its own below): ${pct(e.b, n.b)} → ${pct(e.w, n.w)} (most: ${op})`
-        : `errors that start here (deepest erroring span): ${pct(e.b, n.b)} → ${pct(e.w, n.w)} of spans, ${e.w} in the window (most: ${op})`,
+        ? `calls into ${targetKind === 'service' ? '' : `${targetKind} `}${entity} fail on the caller's side (no erroring span of its own below): ${pct(e.b, n.b)} → ${pct(e.w, n.w)} (${op})`
+        : `errors that start here (deepest erroring span): ${pct(e.b, n.b)} → ${pct(e.w, n.w)} of ${op} spans, ${e.w} in the window`,
       baseline: n.b > 0 ? e.b / n.b : 0,
       window: e.w / n.w,
       effect: c.effect,
