@@ -45,7 +45,7 @@ export const rootCauseResponse = z.object({
         service: z.string().describe('a service, or an un-instrumented dependency named from its callers’ spans'),
         instance: z.string().optional().describe('k8s.pod.name / service.instance.id with the strongest evidence'),
         score: z.number().describe('share of the personalized-PageRank mass on the anomaly subgraph (sums to 1)'),
-        anomaly: z.number().describe('own anomaly 0..1 before propagation (noisy-OR over fault families)'),
+        anomaly: z.number().describe('own anomaly 0..1 before propagation (its strongest evidence)'),
         kind: faultKind.describe('fault family of the strongest evidence'),
         uninstrumented: z.boolean(),
         evidence: z.array(evidenceOut),

@@ -5,6 +5,11 @@ import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCause
 const fmtMs = (ns: number): string => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 0)} ms`;
 const pct = (k: number, n: number): string => `${n > 0 ? ((100 * k) / n).toFixed(1) : '0'}%`;
 
+/** Fewest calls per period for a latency median (and its spread) to mean anything. */
+const MIN_CALLS = 5;
+/** Fewest metric points per period (a minute apiece at the usual export interval). */
+const MIN_POINTS = 3;
+
 /** Client and producer spans with a target are calls out: their self time is the callee's (or the wire's), not the caller's. */
 function isOutbound(r: SpanStat): boolean {
   return r.target !== '' && (r.kind === 'Client' || r.kind === 'Producer' || r.targetKind !== 'service');
@@ -47,7 +52,7 @@ function latencyEvidence(spans: readonly SpanStat[]): Evidence[] {
   const items: Item[] = [];
   for (const { b, w } of pairBy(spans, (r) => JSON.stringify([r.service, r.instance, r.operation, r.kind, r.target])).values()) {
     if (!b || !w) continue;
-    const c = medianShift({ q: b.selfQ, n: b.calls }, { q: w.selfQ, n: w.calls }, { transform: logLatency, minSpread: latencySpreadFloor });
+    const c = medianShift({ q: b.selfQ, n: b.calls }, { q: w.selfQ, n: w.calls }, { transform: logLatency, minSpread: latencySpreadFloor, minSamples: MIN_CALLS });
     const cls = !isOutbound(w) ? 'self' : w.targetKind === 'service' ? 'gap' : 'dep';
     items.push({ b, w, cls, effect: c.effect, z: c.z });
   }
@@ -190,6 +195,7 @@ function metricEvidence(metrics: readonly MetricStat[]): Evidence[] {
       transform: (x) => Math.log(Math.max(0, x) + off),
       minSpread: () => 0.05,
       twoSided: familyTwoSided(family),
+      minSamples: MIN_POINTS,
     });
     items.push({ b, w, family, effect: c.effect, z: c.z });
   }

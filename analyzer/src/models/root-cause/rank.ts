@@ -1,5 +1,4 @@
 import { collectEvidence, serviceGraph } from './evidence.ts';
-import { noisyOr } from './stats.ts';
 import type { Evidence, FaultKind, GraphEdge, RootCauseCandidate, RootCauseInput, RootCauseRanking } from './types.ts';
 
 export interface RankOptions {
@@ -15,10 +14,12 @@ export interface RankOptions {
 export const DEFAULT_RANK_OPTIONS: RankOptions = { damping: 0.85, backward: 0.1, evidencePerCandidate: 8, iterations: 200 };
 
 /**
- * Own anomaly of each entity: the strongest evidence per fault family,
- * combined across families with noisy-OR (independent signals each saying
- * "something is wrong here"). Several operations of one family do not add
- * up: one slow service has many slow operations.
+ * Own anomaly of each entity: its strongest piece of evidence. Not a
+ * noisy-OR across families: the families are not independent (a load swing
+ * moves CPU, network and latency together), and summing them would favour
+ * whichever service exports the most metrics over the one with one clear
+ * fault. Several operations of one family do not add up either: one slow
+ * service has many slow operations.
  */
 export function anomalyScores(evidence: readonly Evidence[]): Map<string, { anomaly: number; kind: FaultKind; instance?: string }> {
   const perFamily = new Map<string, Map<FaultKind, Evidence>>();
@@ -34,7 +35,7 @@ export function anomalyScores(evidence: readonly Evidence[]): Map<string, { anom
     if (!top) continue;
     const withInstance = evidence.find((e) => e.entity === entity && e.instance !== undefined);
     out.set(entity, {
-      anomaly: noisyOr([...fams.values()].map((e) => e.strength)),
+      anomaly: top.strength,
       kind: top.kind,
       ...(withInstance?.instance ? { instance: withInstance.instance } : {}),
     });

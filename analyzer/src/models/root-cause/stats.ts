@@ -42,14 +42,17 @@ export interface Quartiles {
  * Shift of the median from `base` to `win`, in units of the baseline's robust
  * spread. `transform` maps values first (log for latencies: quantiles commute
  * with monotone maps, so this is exact); `minSpread` floors the spread so a
- * flat baseline does not turn any wiggle into a huge effect.
+ * flat baseline does not turn any wiggle into a huge effect; below
+ * `minSamples` per period a median and its spread are not estimable, so no
+ * change is claimed.
  */
-export function medianShift(base: Quartiles, win: Quartiles, opts: { transform?: (x: number) => number; minSpread: (median: number) => number; twoSided?: boolean }): Change {
+export function medianShift(base: Quartiles, win: Quartiles, opts: { transform?: (x: number) => number; minSpread: (median: number) => number; twoSided?: boolean; minSamples?: number }): Change {
   const t = opts.transform ?? ((x: number) => x);
   const [b25 = 0, b50 = 0, b75 = 0] = base.q.map(t);
-  const w50 = t(win.q[1] ?? 0);
-  if (base.n <= 0 || win.n <= 0) return { effect: 0, z: 0, strength: 0 };
-  const sigma = Math.max((b75 - b25) / IQR_TO_SIGMA, opts.minSpread(b50), 1e-12);
+  const [w25 = 0, w50 = 0, w75 = 0] = win.q.map(t);
+  if (base.n < (opts.minSamples ?? 1) || win.n < (opts.minSamples ?? 1)) return { effect: 0, z: 0, strength: 0 };
+  // The wider of the two periods' spreads: a window that merely got noisier does not count as a shift.
+  const sigma = Math.max((b75 - b25) / IQR_TO_SIGMA, (w75 - w25) / IQR_TO_SIGMA, opts.minSpread(b50), 1e-12);
   let d = (w50 - b50) / sigma;
   if (opts.twoSided) d = Math.abs(d);
   const z = d / (SE_MEDIAN * Math.sqrt(1 / base.n + 1 / win.n));

@@ -96,7 +96,7 @@ export interface RootCauseCandidate {
   readonly instance?: string;
   /** Share of the random walk's stationary mass (the candidates' scores sum to 1). */
   readonly score: number;
-  /** Own anomaly, 0..1 (noisy-OR over fault families), before propagation. */
+  /** Own anomaly, 0..1 (its strongest evidence), before propagation. */
   readonly anomaly: number;
   readonly kind: FaultKind;
   /** Not a service with spans of its own: named from its callers' outbound calls. */
