@@ -52,7 +52,7 @@ function latencyEvidence(spans: readonly SpanStat[]): Evidence[] {
   const items: Item[] = [];
   for (const { b, w } of pairBy(spans, (r) => JSON.stringify([r.service, r.instance, r.operation, r.kind, r.target])).values()) {
     if (!b || !w) continue;
-    const c = medianShift({ q: b.selfQ, n: b.calls }, { q: w.selfQ, n: w.calls }, { transform: logLatency, minSpread: latencySpreadFloor, minSamples: MIN_CALLS });
+    const c = medianShift({ q: b.selfQ, n: b.calls }, { q: w.selfQ, n: w.calls }, { transform: logLatency, minSpread: latencySpreadFloor, minSamples: MIN_CALLS, widerSpread: true });
     const cls = !isOutbound(w) ? 'self' : w.targetKind === 'service' ? 'gap' : 'dep';
     items.push({ b, w, cls, effect: c.effect, z: c.z });
   }
@@ -197,11 +197,15 @@ function metricEvidence(metrics: readonly MetricStat[]): Evidence[] {
       twoSided: familyTwoSided(family),
       minSamples: MIN_POINTS,
     });
-    items.push({ b, w, family, effect: c.effect, z: c.z });
+    // The effect is the log ratio of the medians (how many times the level changed), so a stress that
+    // ramps inside the window is not discounted by the window's own spread; the test above gates it.
+    const ratio = Math.log(Math.max(0, w.q[1] ?? 0) + off) - Math.log(Math.max(0, b.q[1] ?? 0) + off);
+    if (c.z > 0) items.push({ b, w, family, effect: familyTwoSided(family) ? Math.abs(ratio) : ratio, z: c.z });
   }
   const out: Evidence[] = [];
   for (const [, group] of groupBy(items, (i) => i.w.metric)) {
-    const adjust = standout(group.map((i) => i.effect));
+    // One robust SD is at least a 25 % change of the level.
+    const adjust = standout(group.map((i) => i.effect), Math.log(1.25));
     for (const { b, w, family, effect, z } of group) {
       const adjusted = adjust(effect);
       const strength = standoutStrength(adjusted, z);

@@ -46,13 +46,16 @@ export interface Quartiles {
  * `minSamples` per period a median and its spread are not estimable, so no
  * change is claimed.
  */
-export function medianShift(base: Quartiles, win: Quartiles, opts: { transform?: (x: number) => number; minSpread: (median: number) => number; twoSided?: boolean; minSamples?: number }): Change {
+export function medianShift(base: Quartiles, win: Quartiles, opts: { transform?: (x: number) => number; minSpread: (median: number) => number; twoSided?: boolean; minSamples?: number; widerSpread?: boolean }): Change {
   const t = opts.transform ?? ((x: number) => x);
   const [b25 = 0, b50 = 0, b75 = 0] = base.q.map(t);
   const [w25 = 0, w50 = 0, w75 = 0] = win.q.map(t);
+  if (!opts.widerSpread) void w25;
   if (base.n < (opts.minSamples ?? 1) || win.n < (opts.minSamples ?? 1)) return { effect: 0, z: 0, strength: 0 };
-  // The wider of the two periods' spreads: a window that merely got noisier does not count as a shift.
-  const sigma = Math.max((b75 - b25) / IQR_TO_SIGMA, (w75 - w25) / IQR_TO_SIGMA, opts.minSpread(b50), 1e-12);
+  // With `widerSpread`, the wider of the two periods' spreads: a window that merely got noisier does not
+  // count as a shift (latencies). Levels that ramp inside the window (CPU under a stress) keep the baseline's.
+  const windowSpread = opts.widerSpread ? (w75 - w25) / IQR_TO_SIGMA : 0;
+  const sigma = Math.max((b75 - b25) / IQR_TO_SIGMA, windowSpread, opts.minSpread(b50), 1e-12);
   let d = (w50 - b50) / sigma;
   if (opts.twoSided) d = Math.abs(d);
   const z = d / (SE_MEDIAN * Math.sqrt(1 / base.n + 1 / win.n));
@@ -98,10 +101,10 @@ export function median(xs: readonly number[]): number {
  * standard deviations (1.4826 × MAD, at least 1 so a uniform fleet does not
  * inflate small differences) — how much this item stands out.
  */
-export function standout(effects: readonly number[]): (effect: number) => number {
+export function standout(effects: readonly number[], minScale = 1): (effect: number) => number {
   const med = median(effects);
   const mad = median(effects.map((e) => Math.abs(e - med)));
-  const scale = Math.max(1, 1.4826 * mad);
+  const scale = Math.max(minScale, 1.4826 * mad);
   return (e) => (e - med) / scale;
 }
 
