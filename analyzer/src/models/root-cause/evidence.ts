@@ -38,7 +38,7 @@ function add(map: Map<string, { b: number; w: number }>, k: string, inWindow: nu
  * Self-time shifts, per operation and instance; outbound calls speak for
  * their target. Each class of shift (own self time, gaps before instrumented
  * callees, calls into un-instrumented dependencies) is standardised against
- * the fleet's shifts of the same class (common-mode rejection).
+ * the fleet's shifts (common-mode rejection).
  *
  * A gap between a client span and the callee's server span grows when the
  * wire or the callee's front door is slow — or when the caller itself is
@@ -56,10 +56,12 @@ function latencyEvidence(spans: readonly SpanStat[]): Evidence[] {
     const cls = !isOutbound(w) ? 'self' : w.targetKind === 'service' ? 'gap' : 'dep';
     items.push({ b, w, cls, effect: c.effect, z: c.z });
   }
-  const adjust = new Map((['self', 'gap', 'dep'] as const).map((cls) => [cls, standout(items.filter((i) => i.cls === cls).map((i) => i.effect))]));
+  // One population for all three classes: a load swing stretches every span alike, and a class can be
+  // as small as the one dependency that broke (standardising it against itself would erase it).
+  const adjust = standout(items.map((i) => i.effect));
   const scored = items
     .map((i) => {
-      const adjusted = adjust.get(i.cls)!(i.effect);
+      const adjusted = adjust(i.effect);
       return { ...i, adjusted, strength: standoutStrength(adjusted, i.z) };
     })
     .filter((i) => i.strength > 0);
