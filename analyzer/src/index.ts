@@ -31,3 +31,6 @@ export { rankRootCauses, personalizedPageRank, anomalyScores, DEFAULT_RANK_OPTIO
 export type { RankOptions as RootCauseRankOptions } from './models/root-cause/rank.ts';
 export type { Evidence, EvidenceSignal, FaultKind, GraphEdge, RootCauseCandidate, RootCauseInput, RootCauseRanking } from './models/root-cause/types.ts';
 export type { RcaPeriods } from './queries/root-cause-window.ts';
+export { coordinate } from './queries/coordinate.ts';
+export type { CoordinationResult } from './queries/coordinate.ts';
+export type { Action as CoordinationAction, Comovement } from './models/root-cause/coordinate.ts';

@@ -7,6 +7,7 @@ import { openApiRouteDocs, openApiRoutes, type RouteDoc } from './openapi.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
 import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/analyze-bottlenecks.ts';
+import { coordinateRouteDocs, coordinateRoutes } from './routes/coordinate.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
@@ -46,6 +47,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...criticalPathRouteDocs,
   ...analyzeBottlenecksRouteDocs,
   ...rootCauseRouteDocs,
+  ...coordinateRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -72,6 +74,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/traces', criticalPathRoutes(deps));
   api.route('/analyze-bottlenecks', analyzeBottlenecksRoutes(deps));
   api.route('/root-cause', rootCauseRoutes(deps));
+  api.route('/coordinate', coordinateRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);
