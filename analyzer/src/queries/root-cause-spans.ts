@@ -78,7 +78,7 @@ FROM (
   SELECT cityHash64(TraceId, SpanId) AS key, ServiceName, ${INSTANCE_EXPR} AS instance, SpanName, SpanKind, StatusCode, Duration, Timestamp,
     ${PEER_COLUMNS}
   FROM otel_traces
-  WHERE ${IN_PERIODS}
+  WHERE ${IN_PERIODS} AND cityHash64(TraceId) % {mod:UInt64} = 0
 ) AS s
 LEFT JOIN (
   SELECT
@@ -91,7 +91,7 @@ LEFT JOIN (
     anyIf(ServiceName, SpanKind IN ('Server', 'Consumer', 'Unspecified')) AS calleeService
   FROM otel_traces
   WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({childTo:Int64})
-    AND ParentSpanId != ''
+    AND ParentSpanId != '' AND cityHash64(TraceId) % {mod:UInt64} = 0
   GROUP BY pk
 ) AS c ON s.key = c.pk
 GROUP BY service, instance, operation, kind, target, targetKind, inWindow
@@ -99,10 +99,15 @@ GROUP BY service, instance, operation, kind, target, targetKind, inWindow
 
 const JOIN_MEMORY_BYTES = String(768 * 1024 * 1024);
 
-export async function fetchSpanStats(client: ClickHouseClient, p: RcaPeriods): Promise<SpanStatRow[]> {
+/**
+ * `sampleModulus` > 1 keeps whole traces where cityHash64(TraceId) % modulus = 0
+ * (parents and children together, so self times and error origins stay exact
+ * within the sample); medians and proportions are estimated from the sample.
+ */
+export async function fetchSpanStats(client: ClickHouseClient, p: RcaPeriods, sampleModulus = 1): Promise<SpanStatRow[]> {
   const rs = await client.query({
     query: SPAN_STATS_SQL,
-    query_params: { ...periodParams(p), childTo: (p.toNs + 60_000_000_000n).toString() },
+    query_params: { ...periodParams(p), childTo: (p.toNs + 60_000_000_000n).toString(), mod: Math.max(1, Math.floor(sampleModulus)) },
     format: 'JSONEachRow',
     clickhouse_settings: { ...JSON_NUMBERS, join_algorithm: 'auto', max_bytes_in_join: JOIN_MEMORY_BYTES },
   });

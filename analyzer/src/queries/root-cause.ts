@@ -21,7 +21,12 @@ export interface RootCauseResult extends RootCauseRanking {
   readonly periods: RcaPeriods;
   readonly telemetry: { spans: number; points: number; logs: number };
   readonly baselineTelemetry: { spans: number; points: number; logs: number };
+  /** 1: every span was analyzed; N: whole traces with cityHash64(TraceId) % N = 0. */
+  readonly sampleModulus: number;
 }
+
+/** Spans per period analyzed in full; above it, traces are sampled. */
+export const MAX_SPANS_PER_PERIOD = 150_000;
 
 /** Why a well-formed request cannot be analyzed (the API answers 422). */
 export class RootCauseUnavailable extends Error {
@@ -74,7 +79,10 @@ export async function analyzeRootCause(client: ClickHouseClient, req: RootCauseR
   if (baselineTelemetry.spans + baselineTelemetry.points + baselineTelemetry.logs === 0) {
     throw new RootCauseUnavailable('no-baseline', 'no telemetry is stored in the baseline period, so there is nothing to compare the window with');
   }
-  const spans = await fetchSpanStats(client, periods);
+  // Beyond this many spans in a period, a deterministic sample of whole traces is analyzed (the answer
+  // stays interactive on busy fleets; medians and proportions need far fewer samples than that).
+  const sampleModulus = Math.max(1, Math.ceil(Math.max(telemetry.spans, baselineTelemetry.spans) / MAX_SPANS_PER_PERIOD));
+  const spans = await fetchSpanStats(client, periods, sampleModulus);
   const listed = await listMetrics(client, { fromS: Number(periods.baselineFromNs / 1_000_000_000n), toS: Number((periods.toNs + 999_999_999n) / 1_000_000_000n) });
   const names = [...new Set(listed.filter((m) => m.kind !== 'histogram' && resourceFamily(m.metric) !== undefined).map((m) => m.metric))];
   const metrics = await fetchMetricStats(client, periods, names);
@@ -90,5 +98,5 @@ export async function analyzeRootCause(client: ClickHouseClient, req: RootCauseR
     },
     opts,
   );
-  return { ...ranking, periods, telemetry, baselineTelemetry };
+  return { ...ranking, periods, telemetry, baselineTelemetry, sampleModulus };
 }

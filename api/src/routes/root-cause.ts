@@ -39,6 +39,7 @@ export const rootCauseResponse = z.object({
   baseline_from: z.string(),
   baseline_to: z.string(),
   telemetry: z.object({ spans: z.number().int(), points: z.number().int(), logs: z.number().int() }).describe('stored in the window'),
+  sample_modulus: z.number().int().describe('1: every span analyzed; N: whole traces with cityHash64(TraceId) % N = 0 (busy windows)'),
   candidates: z
     .array(
       z.object({
@@ -102,6 +103,7 @@ export function rootCauseOut(r: RootCauseResult): RootCauseResponse {
     baseline_from: nanosToIso(r.periods.baselineFromNs),
     baseline_to: nanosToIso(r.periods.baselineToNs),
     telemetry: r.telemetry,
+    sample_modulus: r.sampleModulus,
     candidates: r.candidates.map((c) => ({
       service: c.service,
       ...(c.instance === undefined ? {} : { instance: c.instance }),
