@@ -9,9 +9,11 @@ export interface RankOptions {
   /** Evidence kept per candidate in the answer. */
   readonly evidencePerCandidate: number;
   readonly iterations: number;
+  /** Share of the strongest anomaly an entity needs to join the walk's subgraph. */
+  readonly subgraphShare: number;
 }
 
-export const DEFAULT_RANK_OPTIONS: RankOptions = { damping: 0.85, backward: 0.1, evidencePerCandidate: 8, iterations: 200 };
+export const DEFAULT_RANK_OPTIONS: RankOptions = { damping: 0.85, backward: 0.1, evidencePerCandidate: 8, iterations: 200, subgraphShare: 0.3 };
 
 /**
  * Own anomaly of each entity: its strongest piece of evidence. Not a
@@ -106,9 +108,16 @@ export function rankRootCauses(input: RootCauseInput, opts: RankOptions = DEFAUL
   const edges = serviceGraph(input.spans);
   const withSpans = new Set(input.spans.map((s) => s.service));
   const scores = anomalyScores(evidence);
-  const pr = personalizedPageRank(new Map([...scores].map(([k, v]) => [k, v.anomaly])), edges, opts);
-  const candidates: RootCauseCandidate[] = [...pr]
-    .filter(([, p]) => p > 0)
+  // The anomaly subgraph: entities at least `subgraphShare` as anomalous as the most anomalous one.
+  // Below that, evidence is the fleet's background noise; inside the walk, many faintly anomalous
+  // callers would pour their restart mass into whichever hub they share.
+  const maxAnomaly = Math.max(0, ...[...scores.values()].map((v) => v.anomaly));
+  const inSubgraph = [...scores].filter(([, v]) => v.anomaly >= opts.subgraphShare * maxAnomaly);
+  const pr = personalizedPageRank(new Map(inSubgraph.map(([k, v]) => [k, v.anomaly])), edges, opts);
+  // Entities outside the subgraph follow, by their own anomaly, with a score of 0.
+  const ranked: [string, number][] = [...pr].filter(([, p]) => p > 0);
+  for (const [k] of [...scores].filter(([k, v]) => !pr.has(k) && v.anomaly > 0).sort((x, y) => y[1].anomaly - x[1].anomaly)) ranked.push([k, 0]);
+  const candidates: RootCauseCandidate[] = ranked
     .map(([entity, p]) => {
       const s = scores.get(entity)!;
       return {
