@@ -88,3 +88,12 @@ export type { Deployment, DeploymentStatus } from './queries/recommendations/dep
 export { outcomeToApi, runLearningLoop } from './queries/recommendations/learning-loop.ts';
 export type { LearningLoopOptions, LearningLoopResult } from './queries/recommendations/learning-loop.ts';
 export { latestDataTime } from './queries/recommendations/sql-util.ts';
+export { analyzeRootCause, defaultBaseline, RootCauseUnavailable } from './queries/root-cause.ts';
+export type { RootCauseRequest, RootCauseResult } from './queries/root-cause.ts';
+export { rankRootCauses, personalizedPageRank, anomalyScores, DEFAULT_RANK_OPTIONS } from './models/root-cause/rank.ts';
+export type { RankOptions as RootCauseRankOptions } from './models/root-cause/rank.ts';
+export type { Evidence, EvidenceSignal, FaultKind, GraphEdge, RootCauseCandidate, RootCauseInput, RootCauseRanking } from './models/root-cause/types.ts';
+export type { RcaPeriods } from './queries/root-cause-window.ts';
+export { coordinate } from './queries/coordinate.ts';
+export type { CoordinationResult } from './queries/coordinate.ts';
+export type { Action as CoordinationAction, Comovement } from './models/root-cause/coordinate.ts';

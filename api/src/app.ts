@@ -10,6 +10,7 @@ import { analyzeBottlenecksRouteDocs, analyzeBottlenecksRoutes } from './routes/
 import { capacityPlanningRouteDocs, capacityPlanningRoutes } from './routes/capacity-planning.ts';
 import { optimizeResourcesRouteDocs, optimizeResourcesRoutes } from './routes/optimize-resources.ts';
 import { anomaliesRouteDocs, anomaliesRoutes } from './routes/anomalies.ts';
+import { coordinateRouteDocs, coordinateRoutes } from './routes/coordinate.ts';
 import { criticalPathRouteDocs, criticalPathRoutes } from './routes/critical-path.ts';
 import { detectAnomaliesRouteDocs, detectAnomaliesRoutes } from './routes/detect-anomalies.ts';
 import { deployEventsRouteDocs, deployEventsRoutes } from './routes/deploy-events.ts';
@@ -22,6 +23,7 @@ import { monitorPerformanceRouteDocs, monitorPerformanceRoutes } from './routes/
 import { monitorsRouteDocs, monitorsRoutes } from './routes/monitors.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { predictPerformanceRouteDocs, predictPerformanceRoutes } from './routes/predict-performance.ts';
+import { rootCauseRouteDocs, rootCauseRoutes } from './routes/root-cause.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
 import { serviceRouteDocs, serviceRoutes } from './routes/services.ts';
 import { streamRouteDocs, streamRoutes } from './routes/stream.ts';
@@ -70,6 +72,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...deployEventsRouteDocs,
   ...optimizeRouteDocs,
   ...ppoMetricsRouteDocs,
+  ...rootCauseRouteDocs,
+  ...coordinateRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -111,6 +115,8 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/optimize', optimizeRoutes(deps));
   // PPO's own optimization figures; the root `GET /metrics` stays Prometheus self-metrics.
   api.route('/metrics', ppoMetricsRoutes(deps));
+  api.route('/root-cause', rootCauseRoutes(deps));
+  api.route('/coordinate', coordinateRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

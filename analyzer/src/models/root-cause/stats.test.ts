@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { resourceFamily } from './metric-families.ts';
+import { gate, logLatency, medianShift, noisyOr, proportionRise, standout } from './stats.ts';
+
+describe('root-cause statistics', () => {
+  it('proportionRise: Cohen h and a two-proportion z, zero strength for a fall or no data', () => {
+    const up = proportionRise(0, 200, 40, 200);
+    expect(up.effect).toBeCloseTo(2 * Math.asin(Math.sqrt(0.2)), 6);
+    expect(up.z).toBeGreaterThan(6);
+    expect(up.strength).toBeGreaterThan(0.5);
+    expect(proportionRise(40, 200, 0, 200).strength).toBe(0);
+    expect(proportionRise(0, 0, 5, 10).strength).toBe(0);
+    // 1 in 10 vs 0 in 10 is not distinguishable from noise.
+    expect(proportionRise(0, 10, 1, 10).strength).toBe(0);
+  });
+
+  it('medianShift: in baseline spreads, floored, gated by sample size', () => {
+    const base = { q: [9e6, 10e6, 11e6], n: 100 };
+    const slower = medianShift(base, { q: [45e6, 50e6, 55e6], n: 100 }, { transform: logLatency, minSpread: () => 0.05 });
+    expect(slower.effect).toBeGreaterThan(5);
+    expect(slower.strength).toBeGreaterThan(0.9);
+    const faster = medianShift(base, { q: [4e6, 5e6, 6e6], n: 100 }, { transform: logLatency, minSpread: () => 0.05 });
+    expect(faster.strength).toBe(0);
+    // A 2 % move on a flat baseline is under the spread floor.
+    const flat = { q: [10e6, 10e6, 10e6], n: 100 };
+    expect(medianShift(flat, { q: [10.2e6, 10.2e6, 10.2e6], n: 100 }, { transform: logLatency, minSpread: () => 0.05 }).effect).toBeLessThan(0.5);
+    // Too few samples: no claim.
+    expect(medianShift(base, { q: [45e6, 50e6, 55e6], n: 3 }, { transform: logLatency, minSpread: () => 0.05, minSamples: 5 }).strength).toBe(0);
+  });
+
+  it('standout removes the fleet-wide move and measures the rest in robust SDs', () => {
+    const adjust = standout([1, 1.1, 0.9, 1.05, 0.95, 9]);
+    expect(adjust(1)).toBeCloseTo(0, 1);
+    expect(adjust(9)).toBeGreaterThan(7);
+  });
+
+  it('gate and noisy-OR', () => {
+    expect(gate(1)).toBe(0);
+    expect(gate(3)).toBe(1);
+    expect(noisyOr([0.5, 0.5])).toBeCloseTo(0.75, 9);
+  });
+
+  it('classifies resource metrics by semantic-convention names and leaves host-wide ones out', () => {
+    expect(resourceFamily('container.cpu.usage')).toBe('cpu');
+    expect(resourceFamily('process.cpu.utilization')).toBe('cpu');
+    expect(resourceFamily('jvm.memory.used')).toBe('memory');
+    expect(resourceFamily('container.memory.working_set')).toBe('memory');
+    expect(resourceFamily('k8s.pod.network.io')).toBe('network');
+    expect(resourceFamily('container.network.receive.rate')).toBe('network');
+    expect(resourceFamily('jvm.gc.duration')).toBe('gc');
+    expect(resourceFamily('nodejs.eventloop.delay.p99')).toBe('event-loop');
+    expect(resourceFamily('k8s.node.cpu.utilization')).toBeUndefined();
+    expect(resourceFamily('system.cpu.utilization')).toBeUndefined();
+    expect(resourceFamily('http.server.request.duration')).toBeUndefined();
+  });
+});

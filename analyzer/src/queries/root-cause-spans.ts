@@ -1,0 +1,148 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { INSTANCE_EXPR, JSON_NUMBERS, periodParams, type RcaPeriods } from './root-cause-window.ts';
+
+/**
+ * Per (service, instance, operation, kind, call target, period) span
+ * statistics for root-cause analysis, reduced in ClickHouse:
+ * - self time = duration − the union of the children's intervals (the time
+ *   the span itself worked, not waited on callees); for a client span whose
+ *   child is the callee's server span that is the network + queueing gap, and
+ *   for a call into an un-instrumented dependency (no child span) the whole
+ *   call, which is why client rows carry their `target`;
+ * - originErrors: error spans with no erroring child — where an error starts,
+ *   not the callers that propagate it.
+ */
+export interface SpanStatRow {
+  service: string;
+  instance: string;
+  operation: string;
+  kind: string;
+  /** Callee service (instrumented) or dependency name (peer.service, db.system/server.address, ...), '' when none. */
+  target: string;
+  /** 'service' | 'database' | 'messaging' | 'external' | ''. */
+  targetKind: string;
+  /** 1: the analysis window, 0: the baseline. */
+  inWindow: number;
+  calls: number;
+  errors: number;
+  originErrors: number;
+  /** Self time quartiles (p25, p50, p75), ns. */
+  selfQ: number[];
+  /** Duration p50, ns. */
+  durP50: number;
+}
+
+// How dependencies without spans of their own are named (the service map's
+// rule: peer.service, then database / messaging system + address, then the host).
+const PEER_COLUMNS = `
+    if(SpanAttributes['db.system.name'] != '', SpanAttributes['db.system.name'], SpanAttributes['db.system']) AS dbSystem,
+    SpanAttributes['messaging.system'] AS msgSystem,
+    if(SpanAttributes['server.address'] != '', SpanAttributes['server.address'], SpanAttributes['net.peer.name']) AS host,
+    multiIf(
+      dbSystem != '', 'database',
+      msgSystem != '', 'messaging',
+      SpanKind IN ('Client', 'Producer') AND (host != '' OR SpanAttributes['peer.service'] != ''), 'external',
+      '') AS peerKind,
+    multiIf(
+      SpanAttributes['peer.service'] != '', SpanAttributes['peer.service'],
+      peerKind = 'database', arrayStringConcat(arrayFilter(x -> x != '', [dbSystem, host,
+        if(SpanAttributes['db.namespace'] != '', SpanAttributes['db.namespace'], SpanAttributes['db.name'])]), '/'),
+      peerKind = 'messaging', arrayStringConcat(arrayFilter(x -> x != '', [msgSystem,
+        if(SpanAttributes['messaging.destination.name'] != '', SpanAttributes['messaging.destination.name'], SpanAttributes['messaging.destination'])]), '/'),
+      host) AS peer`;
+
+const IN_PERIODS = `((Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({bTo:Int64}))
+    OR (Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})))`;
+
+// Children are grouped per parent (a 64-bit hash of trace + parent id, so the
+// join's hash table holds ~40 bytes per parent). The union of the children's
+// intervals is a fold over them sorted by start. Children may start up to a
+// minute after a period ends (a parent near the edge still gets its children).
+const SPAN_STATS_SQL = `
+SELECT
+  s.ServiceName AS service,
+  s.instance AS instance,
+  s.SpanName AS operation,
+  s.SpanKind AS kind,
+  multiIf(c.calleeService != '' AND c.calleeService != s.ServiceName, c.calleeService,
+          c.calleeService = '' AND s.peerKind != '', s.peer, '') AS target,
+  multiIf(c.calleeService != '' AND c.calleeService != s.ServiceName, 'service',
+          c.calleeService = '' AND s.peerKind != '', s.peerKind, '') AS targetKind,
+  toUInt8(s.Timestamp >= fromUnixTimestamp64Nano({from:Int64})) AS inWindow,
+  count() AS calls,
+  countIf(s.StatusCode = 'Error') AS errors,
+  countIf(s.StatusCode = 'Error' AND c.childErrors = 0) AS originErrors,
+  quantilesTDigest(0.25, 0.5, 0.75)(greatest(toInt64(s.Duration) - c.coveredNs, 0)) AS selfQ,
+  quantileTDigest(0.5)(s.Duration) AS durP50
+FROM (
+  SELECT cityHash64(TraceId, SpanId) AS key, ServiceName, ${INSTANCE_EXPR} AS instance, SpanName, SpanKind, StatusCode, Duration, Timestamp,
+    ${PEER_COLUMNS}
+  FROM otel_traces
+  WHERE ${IN_PERIODS} AND cityHash64(TraceId) % {mod:UInt64} = 0
+) AS s
+LEFT JOIN (
+  SELECT
+    cityHash64(TraceId, ParentSpanId) AS pk,
+    arraySort(groupArray((toUnixTimestamp64Nano(Timestamp), toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)))) AS iv,
+    arrayFold((acc, x) -> if(x.1 > acc.3, (acc.1 + acc.3 - acc.2, x.1, x.2), (acc.1, acc.2, greatest(acc.3, x.2))),
+      iv, (toInt64(0), iv[1].1, iv[1].1)) AS folded,
+    folded.1 + folded.3 - folded.2 AS coveredNs,
+    countIf(StatusCode = 'Error') AS childErrors,
+    anyIf(ServiceName, SpanKind IN ('Server', 'Consumer', 'Unspecified')) AS calleeService
+  FROM otel_traces
+  WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({childTo:Int64})
+    AND ParentSpanId != '' AND cityHash64(TraceId) % {mod:UInt64} = 0
+  GROUP BY pk
+) AS c ON s.key = c.pk
+GROUP BY service, instance, operation, kind, target, targetKind, inWindow
+`;
+
+const JOIN_MEMORY_BYTES = String(768 * 1024 * 1024);
+
+/**
+ * `sampleModulus` > 1 keeps whole traces where cityHash64(TraceId) % modulus = 0
+ * (parents and children together, so self times and error origins stay exact
+ * within the sample); medians and proportions are estimated from the sample.
+ */
+export async function fetchSpanStats(client: ClickHouseClient, p: RcaPeriods, sampleModulus = 1): Promise<SpanStatRow[]> {
+  const rs = await client.query({
+    query: SPAN_STATS_SQL,
+    query_params: { ...periodParams(p), childTo: (p.toNs + 60_000_000_000n).toString(), mod: Math.max(1, Math.floor(sampleModulus)) },
+    format: 'JSONEachRow',
+    clickhouse_settings: { ...JSON_NUMBERS, join_algorithm: 'auto', max_bytes_in_join: JOIN_MEMORY_BYTES },
+  });
+  return rs.json<SpanStatRow>();
+}
+
+/** Spans, metric points and log records in a period (is there anything to analyze?). */
+export async function countTelemetry(client: ClickHouseClient, fromNs: bigint, toNs: bigint): Promise<{ spans: number; points: number; logs: number }> {
+  const rs = await client.query({
+    query: `
+SELECT
+  (SELECT count() FROM otel_traces WHERE Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})) AS spans,
+  (SELECT count() FROM otel_metrics_gauge WHERE TimeUnix >= toDateTime({fromS:Int64}) AND TimeUnix < toDateTime({toS:Int64}))
+    + (SELECT count() FROM otel_metrics_sum WHERE TimeUnix >= toDateTime({fromS:Int64}) AND TimeUnix < toDateTime({toS:Int64})) AS points,
+  (SELECT count() FROM otel_logs WHERE Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})) AS logs`,
+    query_params: {
+      from: fromNs.toString(),
+      to: toNs.toString(),
+      fromS: Number(fromNs / 1_000_000_000n),
+      toS: Number((toNs + 999_999_999n) / 1_000_000_000n),
+    },
+    format: 'JSONEachRow',
+    clickhouse_settings: JSON_NUMBERS,
+  });
+  const [row] = await rs.json<{ spans: number; points: number; logs: number }>();
+  return row ?? { spans: 0, points: 0, logs: 0 };
+}
+
+/** Days of retention of the span table (its TTL), 0 when it keeps data forever. */
+export async function spanRetentionDays(client: ClickHouseClient): Promise<number> {
+  const rs = await client.query({
+    query: `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'otel_traces'`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ engine_full: string }>();
+  const m = /TTL\s+toDateTime\(Timestamp\)\s*\+\s*toIntervalDay\((\d+)\)/i.exec(row?.engine_full ?? '');
+  return m?.[1] === undefined ? 0 : Number(m[1]);
+}
