@@ -86,10 +86,15 @@ export function anomalyJob(opts: AnomalyJobOptions = {}): Job {
         for (const metric of metricNames) {
           if (ctx.signal.aborted) break;
           const series = await fetchServiceSeries(ctx.client, { service, metric, fromS, toS, stepS });
-          if (!series || !series.observed || series.values.filter((v) => v !== null).length < need) continue;
+          if (!series || !series.observed) continue;
+          // Before a service's first data there is nothing to judge: a request rate
+          // of 0 there means "not running yet", and its first traffic is no spike.
+          const first = series.values.findIndex((v) => v !== null && (metric !== 'rate' || v > 0));
+          const values = first < 0 ? [] : series.values.slice(first);
+          if (values.filter((v) => v !== null).length < need) continue;
           seriesScanned++;
-          const times = series.t.map((t) => t * 1000);
-          const found = detectAnomalies({ values: series.values, times, stepMs });
+          const times = series.t.slice(first).map((t) => t * 1000);
+          const found = detectAnomalies({ values, times, stepMs });
           const lastT = times[times.length - 1] ?? toS * 1000;
           const previous = storedBySeries.get(`${service}\u0000${metric}`) ?? [];
           const matched = new Set<string>();

@@ -137,9 +137,10 @@ export function detectAnomaliesRoutes(deps: ApiDeps): Hono {
         ]);
       }
       const s = await fetchServiceSeries(deps.storage.client, { service: body.service, metric: body.metric, attributes: body.attributes, fromS, toS, stepS });
-      const observed = s?.observed === true;
-      times = observed ? s.t.map((t) => t * 1000) : [];
-      values = observed ? s.values : [];
+      // Leading buckets before the service's first data are not part of its series (a rate of 0 there is "not running yet").
+      const first = s?.observed ? s.values.findIndex((v) => v !== null && (body.metric !== 'rate' || v > 0)) : -1;
+      times = s && first >= 0 ? s.t.slice(first).map((t) => t * 1000) : [];
+      values = s && first >= 0 ? s.values.slice(first) : [];
       stepMs = (s?.stepS ?? stepS) * 1000;
     }
     const present = values.reduce<number>((n, v) => (v === null ? n : n + 1), 0);
