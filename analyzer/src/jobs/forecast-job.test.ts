@@ -84,6 +84,10 @@ describe('forecast job', () => {
     const result = await job.run(context());
     expect(result.findings).toBe(3);
     expect(result.detail).toMatchObject({ services: 1, forecasts: 3, failed: 0 });
+    // Within the refresh interval the next round keeps the forecasts it has.
+    const again = await job.run({ ...context(), now: NOW_MS + 60_000 });
+    expect(again.findings).toBe(0);
+    expect(again.detail).toHaveProperty('fresh_until');
 
     const rs = await storage.client.query({
       query: `SELECT ServiceName, Metric, toString(IssuedAt) AS IssuedAt, toUnixTimestamp(T) AS T, Model, Value, Lower80, Upper80, Lower95, Upper95, TrainingPoints, BacktestMase, BacktestSmape

@@ -17,6 +17,12 @@ export interface ForecastJobOptions {
   /** Rolling origins of the backtest stored with each forecast (default 3; 0 skips it). */
   readonly backtestOrigins?: number;
   readonly metrics?: readonly RedMetric[];
+  /**
+   * Least time between two issues, seconds (default 15 min): a forecast an hour
+   * ahead stays useful for a while, and refitting every service's week of
+   * history each analysis round would cost more CPU than the rest of the analyzer.
+   */
+  readonly refreshS?: number;
 }
 
 export const FORECAST_JOB_DEFAULTS = {
@@ -26,6 +32,7 @@ export const FORECAST_JOB_DEFAULTS = {
   activeWindowS: 3_600,
   backtestOrigins: 3,
   metrics: ['rate', 'error_rate', 'latency_p95'] as readonly RedMetric[],
+  refreshS: 900,
 } as const;
 
 /** Training window per backtest origin: the backtest checks the model settings, it need not refit a whole week 3 times. */
@@ -68,9 +75,14 @@ const dateTime64 = (ms: number): string => (ms / 1000).toFixed(3);
 export function createForecastJob(options: ForecastJobOptions = {}): Job {
   const o = { ...FORECAST_JOB_DEFAULTS, ...options };
   if (!(o.stepS >= 60 && o.stepS % 60 === 0)) throw new RangeError('forecast job stepS must be a whole number of minutes');
+  let lastIssuedAt: number | undefined;
   return {
     name: 'forecast',
     async run(ctx: JobContext): Promise<JobResult> {
+      if (lastIssuedAt !== undefined && ctx.now >= lastIssuedAt && ctx.now - lastIssuedAt < o.refreshS * 1000) {
+        return { findings: 0, detail: { fresh_until: new Date(lastIssuedAt + o.refreshS * 1000).toISOString() } };
+      }
+      lastIssuedAt = ctx.now;
       const toS = Math.floor(ctx.now / 1000 / o.stepS) * o.stepS;
       const fromS = toS - Math.floor(o.historyS / o.stepS) * o.stepS;
       const active = (await fetchServiceRedTotals(ctx.client, toS - o.activeWindowS, toS)).filter((s) => s.calls > 0);
