@@ -3,11 +3,10 @@
 // messages, and exits when the supervisor says so or goes away (no orphans).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FromHost, ToHost } from './host-protocol.ts';
 import { MemoryStore } from './store.ts';
 import { SystemServer } from './system-server.ts';
-import { createServiceTelemetry, type ServiceTelemetry } from './telemetry.ts';
+import { createServiceTelemetry, type ServiceTelemetry } from '@ppo/sdk';
 import { systemSpec, type SystemName, type SystemSpec } from './topology.ts';
 
 const send = (msg: FromHost): void => {
@@ -23,20 +22,6 @@ let init: Extract<ToHost, { type: 'init' }> | undefined;
 let urls: Partial<Record<SystemName, string>> = {};
 const servers = new Map<SystemName, SystemServer>();
 const store = new MemoryStore();
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
-let lastCpu = process.cpuUsage();
-let lastCpuAt = performance.now();
-let cpuUtilization = 0;
-// Sampled once a second so every system's gauge reads the same host figure.
-const cpuTimer = setInterval(() => {
-  const now = performance.now();
-  const cpu = process.cpuUsage(lastCpu);
-  cpuUtilization = (cpu.user + cpu.system) / 1000 / Math.max(1, now - lastCpuAt);
-  lastCpu = process.cpuUsage();
-  lastCpuAt = now;
-}, 1000);
-cpuTimer.unref();
 
 function telemetryFor(spec: SystemSpec, version: string): ServiceTelemetry {
   const i = init!;
@@ -45,6 +30,9 @@ function telemetryFor(spec: SystemSpec, version: string): ServiceTelemetry {
     serviceVersion: version,
     endpoint: i.endpoint,
     metricIntervalMs: i.metricIntervalMs,
+    // Event loop, heap, GC, CPU and host metrics under each system's own resource: the
+    // figures are the hosting process's, so co-hosted systems report the same values.
+    runtimeMetrics: true,
     resourceAttributes: {
       'service.namespace': 'progressive-systems',
       // A new instance per deploy, as a rolling restart would give.
@@ -55,18 +43,6 @@ function telemetryFor(spec: SystemSpec, version: string): ServiceTelemetry {
       'demo.host': i.hostName,
       'demo.tier': spec.tier,
     },
-  });
-  // Runtime metrics of the process hosting the system (shared by its co-hosted systems).
-  const m = t.meter;
-  m.createObservableGauge('process.memory.usage', { unit: 'By', description: 'Resident set size of the hosting process' }).addCallback((r) => r.observe(process.memoryUsage.rss()));
-  m.createObservableGauge('v8js.memory.heap.used', { unit: 'By', description: 'V8 heap in use' }).addCallback((r) => r.observe(process.memoryUsage().heapUsed));
-  m.createObservableGauge('process.cpu.utilization', { unit: '1', description: 'CPU time over wall time of the hosting process' }).addCallback((r) => r.observe(cpuUtilization));
-  m.createObservableGauge('nodejs.eventloop.delay.p99', { unit: 's', description: 'Event loop delay, p99 since the last read' }).addCallback((r) => {
-    r.observe(loopDelay.percentile(99) / 1e9);
-  });
-  m.createObservableGauge('nodejs.eventloop.delay.mean', { unit: 's', description: 'Event loop delay, mean since the last read' }).addCallback((r) => {
-    r.observe(Number.isFinite(loopDelay.mean) ? loopDelay.mean / 1e9 : 0);
-    loopDelay.reset();
   });
   return t;
 }

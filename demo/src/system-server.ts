@@ -19,7 +19,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { effectsFor, NO_EFFECTS, type Fault, type SystemEffects } from './faults.ts';
 import { statementText, type MemoryStore } from './store.ts';
 import { findOperation, type CallStep, type DbStep, type Operation, type Step, type SystemName, type SystemSpec } from './topology.ts';
-import type { ServiceTelemetry } from './telemetry.ts';
+import type { ServiceTelemetry } from '@ppo/sdk';
 import { WorkerPool } from './worker-pool.ts';
 
 const propagator = new W3CTraceContextPropagator();
