@@ -7,7 +7,8 @@ import { startControlApi, type ControlApi } from './control-api.ts';
 import { FaultManager } from './fault-manager.ts';
 import type { Fault } from './faults.ts';
 import type { FromHost, ToHost } from './host-protocol.ts';
-import { DEFAULT_LOAD, LoadGenerator, type LoadOptions } from './load.ts';
+import { DEFAULT_LOAD, type LoadOptions, type LoadStats } from './load.ts';
+import type { FromLoad, ToLoad } from './load-process.ts';
 import { closure, hostGroups, TOPOLOGY, type SystemName, type SystemSpec } from './topology.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,8 @@ export interface FleetOptions {
   /** false = no load generator (callers drive traffic themselves). */
   load?: Partial<LoadOptions> | false;
   metricIntervalMs?: number;
+  /** How long spans and logs wait in the systems' batch processors before export (OTEL_BSP/BLRP_SCHEDULE_DELAY). */
+  exportDelayMs?: number;
   environment?: string;
   log: Logger;
 }
@@ -58,7 +61,8 @@ export interface RssReport {
 export interface Fleet {
   readonly systems: readonly SystemSpec[];
   readonly faults: FaultManager;
-  readonly load: LoadGenerator | undefined;
+  /** The load generator's latest figures (undefined when the fleet runs without one). */
+  readonly load: { readonly stats: LoadStats } | undefined;
   readonly control: ControlApi | undefined;
   urlOf(system: SystemName): string | undefined;
   status(): SystemStatus[];
@@ -67,6 +71,30 @@ export interface Fleet {
   /** Resolves when the named system reports under its new version after a fix. */
   waitForDeploy(system: SystemName, version: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Forks one of the demo's TypeScript entry points with an IPC channel (tsx, as `npm run demo` itself runs). */
+function forkTs(entry: string, opts: FleetOptions): ChildProcess {
+  return fork(join(HERE, entry), [], {
+    cwd: REPO_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      // The OTel default (5 s) would make the demo's first minute look empty; an explicit env setting wins.
+      OTEL_BSP_SCHEDULE_DELAY: process.env['OTEL_BSP_SCHEDULE_DELAY'] ?? String(opts.exportDelayMs ?? 1_000),
+      OTEL_BLRP_SCHEDULE_DELAY: process.env['OTEL_BLRP_SCHEDULE_DELAY'] ?? String(opts.exportDelayMs ?? 1_000),
+    },
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r();
+    else child.once('exit', () => r());
+  });
 }
 
 /** RSS of a process from /proc (Linux), falling back to what the host last reported. */
@@ -112,12 +140,17 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   });
 
   let control: ControlApi | undefined;
-  let load: LoadGenerator | undefined;
+  let load: { stats: LoadStats; child: ChildProcess; exited: Promise<void> } | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await control?.stop();
-      await load?.stop();
+      if (load) {
+        if (load.child.connected) load.child.send({ type: 'stop' } satisfies ToLoad);
+        const killer = setTimeout(() => load?.child.kill('SIGKILL'), 10_000);
+        await load.exited;
+        clearTimeout(killer);
+      }
       faults.endAll('shutdown');
       broadcast({ type: 'shutdown' });
       await Promise.all(
@@ -133,17 +166,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const groups = hostGroups(systems);
     const listening: Promise<void>[] = [];
     for (const [name, group] of groups) {
-      const child = fork(join(HERE, 'host.ts'), [], {
-        cwd: REPO_ROOT,
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        serialization: 'advanced',
-        env: { ...process.env, NODE_OPTIONS: '' },
-      });
-      const exited = new Promise<void>((r) => {
-        if (child.exitCode !== null) r();
-        else child.once('exit', () => r());
-      });
+      const child = forkTs('host.ts', opts);
+      const exited = exitOf(child);
       const host: HostProcess = { name, child, systems: group, rssBytes: 0, exited };
       hosts.push(host);
       listening.push(
@@ -196,8 +220,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     broadcast({ type: 'faults', faults: [] });
     log.info({ systems: systems.length, hosts: hosts.map((h) => ({ host: h.name, pid: h.child.pid, systems: h.systems.map((s) => s.name) })) }, 'fleet listening');
     if (opts.load !== false) {
-      load = new LoadGenerator({ ...DEFAULT_LOAD, ...(opts.load ?? {}) }, (s) => urls[s], new Set(systems.map((s) => s.name)));
-      load.start();
+      const child = forkTs('load-process.ts', opts);
+      const l = { stats: { sent: 0, ok: 0, failed: 0, shed: 0, inFlight: 0, currentRps: 0, bursting: false } as LoadStats, child, exited: exitOf(child) };
+      child.on('message', (m: FromLoad) => {
+        if (m.type === 'stats') l.stats = m.stats;
+      });
+      load = l;
+      child.send({ type: 'start', options: { ...DEFAULT_LOAD, ...(opts.load ?? {}) }, urls } satisfies ToLoad);
     }
   } catch (err) {
     await stop().catch(() => undefined);
@@ -230,6 +259,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     rss: () => {
       const hostRss: Record<string, number> = {};
       for (const h of hosts) hostRss[h.name] = rssOf(h.child.pid, h.rssBytes);
+      if (load) hostRss['loadgen'] = rssOf(load.child.pid, 0);
       const supervisorBytes = process.memoryUsage.rss();
       return { supervisorBytes, hosts: hostRss, totalBytes: supervisorBytes + Object.values(hostRss).reduce((a, b) => a + b, 0) };
     },

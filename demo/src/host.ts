@@ -65,7 +65,7 @@ async function stop(): Promise<void> {
   stopping ??= (async () => {
     await Promise.allSettled([...servers.values()].map((s) => s.close()));
     send({ type: 'stopped' });
-    process.disconnect?.();
+    if (process.connected) process.disconnect?.();
     process.exit(0);
   })();
   return stopping;

@@ -206,6 +206,7 @@ export const ENTRY_POINTS: readonly { system: SystemName; operation: string; wei
   { system: 'PSO', operation: 'orchestrate', weight: 10 },
   { system: 'PSO', operation: 'workflows', weight: 6 },
   { system: 'PPIS', operation: 'product', weight: 12 },
+  { system: 'PPIS', operation: 'catalog', weight: 4 },
   { system: 'PPMS', operation: 'portfolio', weight: 5 },
   { system: 'PBOS', operation: 'settle', weight: 5 },
   { system: 'PSMS', operation: 'stock', weight: 4 },
