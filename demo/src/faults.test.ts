@@ -76,7 +76,7 @@ describe('effectsFor', () => {
     expect(effectsFor([fault({ kind: 'n_plus_one', target: 'PAT' })], 'PAT').nPlusOne).toBe(true);
     expect(effectsFor([fault({ kind: 'sequential', target: 'PAT' })], 'PAT').sequential).toBe(true);
     expect(effectsFor([fault({ kind: 'slow_db', target: 'PAT' })], 'PAT').slowDbMs).toBe(120);
-    expect(effectsFor([fault({ kind: 'memory_leak', target: 'PAT' })], 'PAT').leakBytesPerRequest).toBe(512 * 1024);
+    expect(effectsFor([fault({ kind: 'memory_leak', target: 'PAT' })], 'PAT').leakBytesPerRequest).toBe(256 * 1024);
   });
 });
 

@@ -36,7 +36,8 @@ const DEFAULTS: Record<FaultKind, FaultParams> = {
   latency: { delayMs: 250 },
   error_rate: { rate: 0.5 },
   cpu_burn: { cpuMs: 25 },
-  memory_leak: { kbPerRequest: 512, maxMb: 256 },
+  // Capped so a leak stays inside the demo's 1.5 GiB budget while still dwarfing the host's normal heap.
+  memory_leak: { kbPerRequest: 256, maxMb: 128 },
   n_plus_one: {},
   sequential: {},
   slow_db: { delayMs: 120 },

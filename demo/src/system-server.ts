@@ -394,8 +394,13 @@ export class SystemServer {
   }
 }
 
-/** One HTTP request over the keep-alive agent; resolves with status and body. */
-export function send(url: URL, method: string, headers: Record<string, string>, timeoutMs = CALL_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+/**
+ * One HTTP request over the keep-alive agent; resolves with status and body.
+ * A request that fails with ECONNRESET on a reused socket is retried once on a
+ * fresh one: the server closed the idle connection as it was being reused (the
+ * race Node's docs describe for keep-alive agents), not a failure of the callee.
+ */
+export function send(url: URL, method: string, headers: Record<string, string>, timeoutMs = CALL_TIMEOUT_MS, retried = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers, agent, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
@@ -404,7 +409,10 @@ export function send(url: URL, method: string, headers: Record<string, string>, 
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { name: 'TimeoutError' })));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') send(url, method, headers, timeoutMs, true).then(resolve, reject);
+      else reject(err);
+    });
     req.end(method === 'POST' ? '{}' : undefined);
   });
 }
