@@ -1,8 +1,9 @@
 /**
  * createServiceTelemetry: two services in one process, each with its own providers,
  * exporters and resource, none registered globally. Service A calls service B over real
- * HTTP with W3C trace context; PPO must store each side under its own service.name and
- * resource, with B's server span the child of A's client span.
+ * HTTP with W3C trace context injected by hand; B serves through the SDK's httpHandler and
+ * db helpers. PPO must store each side under its own service.name and resource, with B's
+ * server span the child of A's client span.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,17 +52,15 @@ beforeAll(async () => {
   );
 
   const served = b.meter.createCounter('work.done', { description: 'units of work B did' });
-  server = createServer((req, res) => {
-    // B continues the trace A sent in traceparent.
-    const parent = propagation.extract(context.active(), req.headers);
-    b.tracer.startActiveSpan('GET /work', { kind: SpanKind.SERVER }, parent, (span) => {
-      b.tracer.startActiveSpan('SELECT items', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'sqlite' } }, (db) => db.end());
+  // B uses the SDK's helpers: a server span continuing A's trace from traceparent, and a DB span.
+  server = createServer(
+    b.httpHandler(async (_req, res) => {
+      const rows = await b.db({ system: 'sqlite', statement: 'SELECT * FROM items WHERE id = ?', collection: 'items' }, () => [{ id: 1 }]);
       b.logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'INFO', body: 'b did the work' });
-      served.add(1, { route: '/work' });
+      served.add(rows.length, { route: '/work' });
       res.end('ok');
-      span.end();
-    });
-  });
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
@@ -113,6 +112,12 @@ describe('createServiceTelemetry', () => {
     expect(named('GET /work')?.ParentSpanId).toBe(named('GET svc-b')?.SpanId);
     expect(named('SELECT items')?.ParentSpanId).toBe(named('GET /work')?.SpanId);
     expect(named('GET /work')?.ScopeName).toBe('svc-b');
+    const [db] = await queryRows<{ a: Record<string, string> }>(
+      ppo.ppo.storage.client,
+      `SELECT SpanAttributes AS a FROM otel_traces WHERE TraceId = {traceId:String} AND SpanName = 'SELECT items'`,
+      { traceId },
+    );
+    expect(db?.a).toMatchObject({ 'db.system.name': 'sqlite', 'db.query.text': 'SELECT * FROM items WHERE id = ?' });
   });
 
   it('gives each service its own resource over the shared host and process attributes', async () => {
@@ -153,6 +158,16 @@ describe('createServiceTelemetry', () => {
        WHERE ServiceName = 'svc-b' AND MetricName = 'work.done'`,
     );
     expect(done).toEqual({ v: 1, version: '2.0.0' });
+    const histograms = await queryRows<{ MetricName: string; n: string; route: string }>(
+      ppo.ppo.storage.client,
+      `SELECT MetricName, toString(sum(Count)) AS n, any(Attributes['http.route']) AS route FROM otel_metrics_histogram
+       WHERE ServiceName = 'svc-b' AND MetricName IN ('http.server.request.duration', 'db.client.operation.duration')
+       GROUP BY MetricName ORDER BY MetricName`,
+    );
+    expect(histograms).toEqual([
+      { MetricName: 'db.client.operation.duration', n: '1', route: '' },
+      { MetricName: 'http.server.request.duration', n: '1', route: '/work' },
+    ]);
   });
 
   it('stores each service’s logs under its name, correlated with the active span', async () => {

@@ -72,14 +72,21 @@ async function histogram(name: string): Promise<HistogramMetricData | undefined>
 describe('tracedFetch + wrapHttpHandler', () => {
   it('links the client span to the server span across the hop and names it by route', async () => {
     spans.reset();
-    const res = await tracedFetch(tracer, instruments, `${base}/orders/42?x=1`, { method: 'post' }, { peerService: 'orders' });
+    const res = await tracedFetch(tracer, instruments, `${base}/orders/42?x=1`, { method: 'post' }, { peerService: 'orders', urlTemplate: '/orders/{id}' });
     expect(await res.text()).toBe('order');
     const done = await finished(3);
     const client = done.find((s) => s.kind === SpanKind.CLIENT);
     const srv = done.find((s) => s.kind === SpanKind.SERVER);
     const child = done.find((s) => s.name === 'load order');
-    expect(client?.name).toBe('POST');
-    expect(client?.attributes).toMatchObject({ 'http.request.method': 'POST', 'peer.service': 'orders', 'http.response.status_code': 200 });
+    expect(client?.name).toBe('POST /orders/{id}');
+    expect(client?.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'peer.service': 'orders',
+      'url.template': '/orders/{id}',
+      // The query string stays out: it may carry secrets.
+      'url.full': `${base}/orders/42`,
+      'http.response.status_code': 200,
+    });
     expect(srv?.name).toBe('POST /orders/:id');
     expect(srv?.spanContext().traceId).toBe(client?.spanContext().traceId);
     expect(srv?.parentSpanContext?.spanId).toBe(client?.spanContext().spanId);

@@ -144,6 +144,8 @@ export function wrapHttpHandler(
 export interface FetchOptions {
   /** The called service's name, recorded as peer.service (the service map can use it before the callee reports). */
   peerService?: string;
+  /** The URL's route template (`/orders/{id}`), recorded as url.template and used in the span name. */
+  urlTemplate?: string;
 }
 
 /**
@@ -168,7 +170,10 @@ export async function tracedFetch(
     'url.full': `${url.origin}${url.pathname}`,
   };
   if (options.peerService !== undefined) attributes['peer.service'] = options.peerService;
-  const span: Span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes });
+  if (options.urlTemplate !== undefined) attributes['url.template'] = options.urlTemplate;
+  // Semconv: `{method} {url.template}` when the template is known, else the method alone.
+  const name = options.urlTemplate === undefined ? method : `${method} ${options.urlTemplate}`;
+  const span: Span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
   const ctx = trace.setSpan(context.active(), span);
   const headers = new Headers(init.headers);
   propagation.inject(ctx, headers, {

@@ -13,6 +13,7 @@ import {
   type Resource,
 } from '@opentelemetry/resources';
 import { parseResourceAttributesEnv, type Env } from './config.ts';
+import { SDK_VERSION } from './shared.ts';
 
 export type ResourceAttributes = Record<string, AttributeValue>;
 
@@ -104,6 +105,7 @@ export function composeResource(
   const base: ResourceAttributes = {
     'service.instance.id': randomUUID(),
     'telemetry.distro.name': 'ppo-sdk',
+    'telemetry.distro.version': SDK_VERSION,
   };
   if (packageVersion !== undefined) base['service.version'] = packageVersion;
   layers.push(base);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { diag, type Meter, type Tracer } from '@opentelemetry/api';
+import { diag, type Meter, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
@@ -12,6 +12,7 @@ import { installContext } from './context.ts';
 import { createLogExporter, createMetricExporter, createTraceExporter } from './exporters.ts';
 import { createHttpInstruments, tracedFetch, wrapHttpHandler, type FetchOptions, type HttpHandlerOptions } from './http.ts';
 import { runtimeInstrumentation } from './instrumentations.ts';
+import { createDbInstrument, dbCall, inSpan, type DbCall } from './spans.ts';
 import { appPackageVersion, composeResource, detectHostResource } from './resource.ts';
 import { boundedWait, describeShutdown, SDK_NAME, SDK_VERSION, SHUTDOWN_TIMEOUT_MS } from './shared.ts';
 
@@ -35,7 +36,11 @@ export interface ServiceTelemetry {
   httpHandler(handler: (req: IncomingMessage, res: ServerResponse) => unknown, options?: HttpHandlerOptions): RequestListener;
   /** `fetch` as a CLIENT span of this service with traceparent injected, counted in http.client.request.duration. */
   fetch(input: string | URL, init?: RequestInit, options?: FetchOptions): Promise<Response>;
-  /** Exports everything buffered so far (spans, metrics, logs). */
+  /** Runs `fn` in a new active span that ends when it settles; errors are recorded and rethrown. */
+  span<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T> | T): Promise<T>;
+  /** A database call as a CLIENT span with db.system.name/db.query.text, counted in db.client.operation.duration. */
+  db<T>(call: DbCall, fn: () => Promise<T> | T): Promise<T>;
+  /** Exports everything buffered so far (spans, metrics, logs); never rejects (failures go to the diag log). */
   forceFlush(): Promise<void>;
   /** Flushes, then stops the exporters and instruments; idempotent; never rejects (failures go to the diag log). */
   shutdown(): Promise<void>;
@@ -97,6 +102,7 @@ export function createServiceTelemetry(options: ServiceTelemetryOptions, env: En
   const meter = meterProvider.getMeter(opts.serviceName, version);
   let http: ReturnType<typeof createHttpInstruments> | undefined;
   const httpInstruments = (): ReturnType<typeof createHttpInstruments> => (http ??= createHttpInstruments(meter));
+  let dbDuration: ReturnType<typeof createDbInstrument> | undefined;
   let stopped: Promise<void> | undefined;
   return {
     tracer,
@@ -108,10 +114,16 @@ export function createServiceTelemetry(options: ServiceTelemetryOptions, env: En
     loggerProvider,
     httpHandler: (handler, handlerOptions) => wrapHttpHandler(tracer, httpInstruments(), handler, handlerOptions),
     fetch: (input, init, fetchOptions) => tracedFetch(tracer, httpInstruments(), input, init, fetchOptions),
+    span: (name, spanOptions, fn) => inSpan(tracer, name, spanOptions, fn),
+    db: (call, fn) => dbCall(tracer, (dbDuration ??= createDbInstrument(meter)), call, fn),
     async forceFlush() {
-      // Spans first: a metric or log may describe a span the backend should already hold.
-      await tracerProvider.forceFlush();
-      await Promise.all([meterProvider.forceFlush(), loggerProvider.forceFlush()]);
+      const flush = async (): Promise<void> => {
+        // Spans first: a metric or log may describe a span the backend should already hold.
+        await tracerProvider.forceFlush();
+        await Promise.all([meterProvider.forceFlush(), loggerProvider.forceFlush()]);
+      };
+      const problem = describeShutdown(await boundedWait(flush(), SHUTDOWN_TIMEOUT_MS), SHUTDOWN_TIMEOUT_MS, 'flush');
+      if (problem !== undefined) diag.warn(`${problem} (service ${opts.serviceName})`);
     },
     shutdown() {
       stopped ??= (async () => {

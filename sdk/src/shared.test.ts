@@ -17,8 +17,8 @@ describe('shared', () => {
     const boom = new Error('14 UNAVAILABLE');
     const outcome = await boundedWait(Promise.reject(boom), 1000);
     expect(outcome).toEqual({ error: boom });
-    expect(describeShutdown(outcome, 1000)).toMatch(/last export failed.*14 UNAVAILABLE/);
-    expect(describeShutdown('timeout', 1000)).toMatch(/within 1000 ms/);
+    expect(describeShutdown(outcome, 1000)).toMatch(/export failed during shutdown.*14 UNAVAILABLE/);
+    expect(describeShutdown('timeout', 1000, 'flush')).toMatch(/within 1000 ms of flush/);
     expect(describeShutdown('done', 1000)).toBeUndefined();
   });
 });

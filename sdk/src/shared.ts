@@ -25,10 +25,14 @@ export async function boundedWait(work: Promise<void>, ms: number): Promise<'don
   }
 }
 
-/** One line for the diag log about a shutdown that did not export everything. */
-export function describeShutdown(outcome: 'done' | 'timeout' | { error: unknown }, timeoutMs: number): string | undefined {
+/** One line for the diag log about a flush or shutdown that did not export everything. */
+export function describeShutdown(
+  outcome: 'done' | 'timeout' | { error: unknown },
+  timeoutMs: number,
+  action: 'shutdown' | 'flush' = 'shutdown',
+): string | undefined {
   if (outcome === 'done') return undefined;
-  if (outcome === 'timeout') return `@ppo/sdk: exports did not finish within ${timeoutMs} ms of shutdown; the rest is dropped`;
+  if (outcome === 'timeout') return `@ppo/sdk: exports did not finish within ${timeoutMs} ms of ${action}; the rest is dropped`;
   const err = outcome.error;
-  return `@ppo/sdk: the last export failed during shutdown, its data is lost: ${err instanceof Error ? err.message : String(err)}`;
+  return `@ppo/sdk: an export failed during ${action}, its data is lost: ${err instanceof Error ? err.message : String(err)}`;
 }

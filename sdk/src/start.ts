@@ -30,7 +30,7 @@ export interface PpoSdk {
    * rejects: a failed or overdue last export is reported through the OTel diag log.
    */
   shutdown(): Promise<void>;
-  /** Exports spans, metrics and logs buffered so far. */
+  /** Exports spans, metrics and logs buffered so far; like shutdown, never rejects. */
   forceFlush(): Promise<void>;
   /** The resource every signal of this process carries. */
   readonly resource: Resource;
@@ -67,7 +67,10 @@ export function start(options: StartOptions = {}, env: Env = process.env): Promi
 async function startOnce(options: StartOptions, env: Env): Promise<PpoSdk> {
   const opts = startOptionsSchema.parse(options);
   const level = resolveLogLevel(env, opts.logLevel);
-  if (level !== 'none') diag.setLogger(new DiagConsoleLogger(), { logLevel: DIAG_LEVELS[level], suppressOverrideMessage: true });
+  const setDiagLogger = (): void => {
+    if (level !== 'none') diag.setLogger(new DiagConsoleLogger(), { logLevel: DIAG_LEVELS[level], suppressOverrideMessage: true });
+  };
+  setDiagLogger();
 
   const resource = await settledResource(
     composeResource(
@@ -116,6 +119,8 @@ async function startOnce(options: StartOptions, env: Env): Promise<PpoSdk> {
     logRecordProcessors,
     instrumentations,
   });
+  // NodeSDK's constructor installs its own diag logger from OTEL_LOG_LEVEL; the logLevel option wins.
+  setDiagLogger();
   sdk.start();
   if (runtimeMetrics && metricReaders.length > 0) {
     new HostMetrics({ meterProvider: metrics.getMeterProvider(), name: SDK_NAME }).start();
@@ -127,9 +132,14 @@ async function startOnce(options: StartOptions, env: Env): Promise<PpoSdk> {
   const handle: PpoSdk = {
     resource,
     async forceFlush() {
-      const tracer = sdkProviders(sdk);
-      await tracer.tracer?.forceFlush();
-      await Promise.all([tracer.meter?.forceFlush(), tracer.logger?.forceFlush()]);
+      const providers = sdkProviders(sdk);
+      const flush = async (): Promise<void> => {
+        // Spans first: a metric or log may describe a span the backend should already hold.
+        await providers.tracer?.forceFlush();
+        await Promise.all([providers.meter?.forceFlush(), providers.logger?.forceFlush()]);
+      };
+      const problem = describeShutdown(await boundedWait(flush(), SHUTDOWN_TIMEOUT_MS), SHUTDOWN_TIMEOUT_MS, 'flush');
+      if (problem !== undefined) diag.warn(problem);
     },
     shutdown() {
       stopped ??= (async () => {
