@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig, startPpo, type Ppo } from '@ppo/server';
 import { z } from 'zod';
 import { startFleet, type Fleet } from './fleet.ts';
-import { faultRequestSchema } from './faults.ts';
+import { faultRequestSchema, parseDuration } from './faults.ts';
 import { isSystemName, type SystemName } from './topology.ts';
 
 const { values: args } = parseArgs({
@@ -102,7 +102,6 @@ const num = (v: string | undefined, name: string): number | undefined => {
   return n;
 };
 const peakRps = num(args['peak-rps'], 'peak-rps');
-const { parseDuration } = await import('./faults.ts');
 const dayMs = args.day !== undefined ? parseDuration(args.day) : undefined;
 if (args.day !== undefined && dayMs === undefined) {
   console.error('--day must be a duration such as 10m');

@@ -11,12 +11,6 @@ import { callSteps, SYSTEMS, systemSpec, type SystemName } from './topology.ts';
 export const FAULT_KINDS = ['latency', 'error_rate', 'cpu_burn', 'memory_leak', 'n_plus_one', 'sequential', 'slow_db', 'pool_saturation'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** The bottleneck pattern an analyzer is expected to name for a kind, when the kind is a pattern. */
-export const FAULT_PATTERN: Partial<Record<FaultKind, string>> = {
-  n_plus_one: 'n_plus_one',
-  sequential: 'sequential',
-};
-
 export interface FaultParams {
   /** latency: added per request (system) or per call (edge); slow_db: added per statement. */
   delayMs?: number;

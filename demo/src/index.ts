@@ -1,6 +1,6 @@
 export { startFleet } from './fleet.ts';
 export type { Fleet, FleetOptions, RssReport, SystemStatus } from './fleet.ts';
-export { FAULT_KINDS, FAULT_PATTERN, applicableTargets, applicabilityProblem, faultRequestSchema, parseDuration } from './faults.ts';
+export { FAULT_KINDS, applicableTargets, applicabilityProblem, faultRequestSchema, parseDuration } from './faults.ts';
 export type { Fault, FaultKind, FaultParams, FaultRequest } from './faults.ts';
 export type { TruthRecord } from './fault-manager.ts';
 export { DEFAULT_LOAD } from './load.ts';
