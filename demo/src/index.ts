@@ -1,0 +1,10 @@
+export { startFleet } from './fleet.ts';
+export type { Fleet, FleetOptions, RssReport, SystemStatus } from './fleet.ts';
+export { FAULT_KINDS, applicableTargets, applicabilityProblem, faultRequestSchema, parseDuration } from './faults.ts';
+export type { Fault, FaultKind, FaultParams, FaultRequest } from './faults.ts';
+export type { TruthRecord } from './fault-manager.ts';
+export { DEFAULT_LOAD } from './load.ts';
+export type { LoadOptions, LoadStats } from './load.ts';
+export { SYSTEMS, TOPOLOGY, closure, edges, isSystemName, systemSpec } from './topology.ts';
+export type { SystemName, SystemSpec, Tier } from './topology.ts';
+export type { ControlApi } from './control-api.ts';
