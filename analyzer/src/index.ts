@@ -88,3 +88,9 @@ export type { Deployment, DeploymentStatus } from './queries/recommendations/dep
 export { outcomeToApi, runLearningLoop } from './queries/recommendations/learning-loop.ts';
 export type { LearningLoopOptions, LearningLoopResult } from './queries/recommendations/learning-loop.ts';
 export { latestDataTime } from './queries/recommendations/sql-util.ts';
+export { changePct, DEFAULT_HEALTH_THRESHOLDS, serviceHealth } from './models/analytics/fleet-health.ts';
+export type { HealthThresholds, HealthVerdict, ServiceHealth, ServiceHealthInput } from './models/analytics/fleet-health.ts';
+export { forecastAccuracy } from './models/analytics/forecast-accuracy.ts';
+export type { ForecastOutcomePoint, MetricAccuracy } from './models/analytics/forecast-accuracy.ts';
+export { fetchAnomalyCounts, fetchForecastOutcomes, fetchLatestForecasts, fetchServiceRedComparison, fetchSloAlertCounts } from './queries/performance-analytics.ts';
+export type { AnomalyCountRow, LatestForecast, ServiceRedComparison, SloAlertCountRow } from './queries/performance-analytics.ts';

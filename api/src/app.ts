@@ -20,6 +20,7 @@ import { recommendationsRouteDocs, recommendationsRoutes } from './routes/recomm
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { monitorPerformanceRouteDocs, monitorPerformanceRoutes } from './routes/monitor-performance.ts';
 import { monitorsRouteDocs, monitorsRoutes } from './routes/monitors.ts';
+import { performanceAnalyticsRouteDocs, performanceAnalyticsRoutes } from './routes/performance-analytics.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { predictPerformanceRouteDocs, predictPerformanceRoutes } from './routes/predict-performance.ts';
 import { serviceMapRouteDocs, serviceMapRoutes } from './routes/service-map.ts';
@@ -70,6 +71,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...deployEventsRouteDocs,
   ...optimizeRouteDocs,
   ...ppoMetricsRouteDocs,
+  ...performanceAnalyticsRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -111,6 +113,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/optimize', optimizeRoutes(deps));
   // PPO's own optimization figures; the root `GET /metrics` stays Prometheus self-metrics.
   api.route('/metrics', ppoMetricsRoutes(deps));
+  api.route('/performance-analytics', performanceAnalyticsRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);
