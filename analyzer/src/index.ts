@@ -94,3 +94,6 @@ export { forecastAccuracy } from './models/analytics/forecast-accuracy.ts';
 export type { ForecastOutcomePoint, MetricAccuracy } from './models/analytics/forecast-accuracy.ts';
 export { fetchAnomalyCounts, fetchForecastOutcomes, fetchLatestForecasts, fetchServiceRedComparison, fetchSloAlertCounts } from './queries/performance-analytics.ts';
 export type { AnomalyCountRow, LatestForecast, ServiceRedComparison, SloAlertCountRow } from './queries/performance-analytics.ts';
+export { boostWithAnomalies, draftsFromCapacityPlans, draftsFromRightSizing, draftsFromSloBurns } from './models/recommendations/from-capacity.ts';
+export type { AnomalyEvidence, CapacityPlanSummary, SloBurnFinding } from './models/recommendations/from-capacity.ts';
+export { capacitySource, rightSizingSource, sloBurnSource } from './queries/recommendations/capacity-sources.ts';

@@ -153,6 +153,8 @@ export interface SloBurnFinding {
   readonly budgetRemaining: number | null;
   /** The operation to fix: the service's top bottleneck (latency) or top error origin (errors). */
   readonly target?: {
+    /** Where the operation runs (a downstream service may be the bottleneck); the monitored service when absent. */
+    readonly service?: string;
     readonly operation: string;
     /** latency: the operation's p50 ms and what the what-if saving leaves; errors: its error rate. */
     readonly current: number;
@@ -175,12 +177,12 @@ export function draftsFromSloBurns(findings: readonly SloBurnFinding[]): Recomme
     if (!t) continue;
     const latency = f.objectiveKind === 'latency';
     out.push({
-      service: f.service,
+      service: t.service ?? f.service,
       operation: t.operation,
       kind: 'restore-slo',
       findingKey: `${f.monitorId}|${f.objectiveKey}`,
       source: 'slo',
-      title: `Restore the SLO ${f.objectiveKey} of ${f.service}: ${latency ? 'speed up' : 'fix the errors of'} ${t.operation}`,
+      title: `Restore the SLO ${f.objectiveKey} of ${f.service}: ${latency ? 'speed up' : 'fix the errors of'} ${t.service !== undefined && t.service !== f.service ? `${t.service} ` : ''}${t.operation}`,
       detail: `The ${f.severity} burn-rate alert of ${f.objectiveKey} is firing${f.burnRate === null ? '' : ` (burn rate ${round(f.burnRate, 2)})`}${f.budgetRemaining === null ? '' : `, ${round(f.budgetRemaining * 100, 1)}% of the error budget left`}. ${t.why}`,
       expectedImprovement: latency ? { metric: 'latency_p50_ms', current: round(t.current), expected: round(t.expected) } : { metric: 'error_rate', current: round(t.current, 6), expected: round(t.expected, 6) },
       priorConfidence: round(BASE_CONFIDENCE['restore-slo'] * (f.severity === 'fast' ? 1 : 0.85)),
