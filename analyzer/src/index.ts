@@ -97,3 +97,5 @@ export type { AnomalyCountRow, LatestForecast, ServiceRedComparison, SloAlertCou
 export { boostWithAnomalies, draftsFromCapacityPlans, draftsFromRightSizing, draftsFromSloBurns } from './models/recommendations/from-capacity.ts';
 export type { AnomalyEvidence, CapacityPlanSummary, SloBurnFinding } from './models/recommendations/from-capacity.ts';
 export { capacitySource, rightSizingSource, sloBurnSource } from './queries/recommendations/capacity-sources.ts';
+export { etsDemandForecaster } from './models/capacity/ets-demand.ts';
+export type { EtsDemandOptions, LabelledForecaster } from './models/capacity/ets-demand.ts';
