@@ -79,7 +79,10 @@ describe('learning loop on backdated traffic', () => {
     await sendOrdersTraffic({ otlpHttpUrl: ppo.otlpHttpUrl, version: '2.0.0', shape: 'batched', startMs: T0 + 20 * MIN, durationMs: 20 * MIN, intervalMs: 4_000, seed: 2 });
     const run = await api('POST', '/optimize', {});
     expect(run.status, JSON.stringify(run.json)).toBe(200);
-    expect(run.json.ran.map((x: { job: string }) => x.job)).toEqual(['recommendations', 'outcomes']);
+    // Every registered job runs (forecasts, anomalies, capacity, SLOs too); the loop's two must be among them, in order.
+    const jobs = run.json.ran.map((x: { job: string }) => x.job);
+    expect(jobs).toEqual(expect.arrayContaining(['recommendations', 'outcomes']));
+    expect(jobs.indexOf('recommendations')).toBeLessThan(jobs.indexOf('outcomes'));
     expect(run.json.failed).toBe(0);
     const outcomes = run.json.ran.find((x: { job: string }) => x.job === 'outcomes');
     expect(outcomes.detail).toMatchObject({ deploys_detected: 1, deploys_measured: 1, outcomes: 1, regressions: 0 });
