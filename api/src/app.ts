@@ -21,6 +21,7 @@ import { recommendationsRouteDocs, recommendationsRoutes } from './routes/recomm
 import { healthRouteDocs, healthRoutes } from './routes/health.ts';
 import { monitorPerformanceRouteDocs, monitorPerformanceRoutes } from './routes/monitor-performance.ts';
 import { monitorsRouteDocs, monitorsRoutes } from './routes/monitors.ts';
+import { performanceAnalyticsRouteDocs, performanceAnalyticsRoutes } from './routes/performance-analytics.ts';
 import { performanceMetricsRouteDocs, performanceMetricsRoutes } from './routes/performance-metrics.ts';
 import { predictPerformanceRouteDocs, predictPerformanceRoutes } from './routes/predict-performance.ts';
 import { rootCauseRouteDocs, rootCauseRoutes } from './routes/root-cause.ts';
@@ -74,6 +75,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...ppoMetricsRouteDocs,
   ...rootCauseRouteDocs,
   ...coordinateRouteDocs,
+  ...performanceAnalyticsRouteDocs,
   ...openApiRouteDocs,
   ...metricsRouteDocs,
 ];
@@ -117,6 +119,7 @@ export function createApp(deps: ApiDeps, log?: { error(obj: object, msg: string)
   api.route('/metrics', ppoMetricsRoutes(deps));
   api.route('/root-cause', rootCauseRoutes(deps));
   api.route('/coordinate', coordinateRoutes(deps));
+  api.route('/performance-analytics', performanceAnalyticsRoutes(deps));
   api.route('/openapi.json', openApiRoutes(ROUTE_DOCS, { basePath: API_BASE, version: API_VERSION }));
 
   app.route(API_BASE, api);

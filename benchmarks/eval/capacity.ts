@@ -26,12 +26,15 @@
  *   --seed N       base seed (default 1)
  *   --horizon S    planning horizon, seconds (default 86400)
  *   --skip-e2e     leave out the run through a real PPO
+ *   --forecaster F demand forecaster: theil-sen (default, what PPO ships) or ets (ETS with the Theil–Sen fallback)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isCapacityGap, planCapacity } from '../../analyzer/src/models/capacity/plan-capacity.ts';
+import { linearTrendForecast } from '../../analyzer/src/models/capacity/demand-forecast.ts';
+import { etsDemandForecaster } from '../../analyzer/src/models/capacity/ets-demand.ts';
 import { simulateQueue, seededRandom } from '../../analyzer/src/models/capacity/testing/queue-simulation.ts';
 import { numberOption } from '../lib/cli-args.ts';
 import { startPpoProcess } from '../lib/ppo-process.ts';
@@ -69,9 +72,12 @@ const CEILING = 0.8;
 const CPU_BASELINE = 0.03;
 const BUCKET_S = 60;
 
-const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '1' }, horizon: { type: 'string', default: '86400' }, 'skip-e2e': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '1' }, horizon: { type: 'string', default: '86400' }, 'skip-e2e': { type: 'boolean', default: false }, forecaster: { type: 'string', default: 'theil-sen' } } });
 const seed = numberOption(args, 'seed', 0, { integer: true });
 const horizonS = numberOption(args, 'horizon', 60);
+if (args.forecaster !== 'ets' && args.forecaster !== 'theil-sen') throw new Error('--forecaster must be ets or theil-sen');
+// The demand forecaster under test: what the capacity job and route use (ETS with the Theil–Sen fallback), or Theil–Sen alone.
+const forecaster = args.forecaster === 'ets' ? etsDemandForecaster() : linearTrendForecast;
 
 interface Outcome {
   scenario: string;
@@ -114,7 +120,7 @@ for (const [i, sc] of SCENARIOS.entries()) {
     const truthTts = (truthSat - meanRate(sc.observeS)) / growth;
     const samples = buckets.map((b) => ({ t: b.t, rps: b.rps, latencyMs: b.latencyMs, cpu: mode === 'cpu' ? b.cpu : null }));
     const t0 = performance.now();
-    const plan = planCapacity({ service: sc.name, stepS: BUCKET_S, samples, replicas: sc.replicas }, { horizonS, utilizationCeiling: CEILING, nowS: sc.observeS });
+    const plan = planCapacity({ service: sc.name, stepS: BUCKET_S, samples, replicas: sc.replicas }, { horizonS, utilizationCeiling: CEILING, nowS: sc.observeS, forecaster });
     const fitMs = performance.now() - t0;
     if (isCapacityGap(plan)) {
       outcomes.push({ scenario: sc.name, mode, estimated: false, satErr: null, ttsErr: null, pass: false });
@@ -151,7 +157,7 @@ const summary = (mode: Outcome['mode']) => {
 
 const e2e = args['skip-e2e'] ? null : await endToEnd();
 
-console.log(JSON.stringify({ eval: 'capacity', seed, horizon_s: horizonS, cpu: summary('cpu'), latency_only: summary('latency-only'), end_to_end: e2e }));
+console.log(JSON.stringify({ eval: 'capacity', seed, horizon_s: horizonS, forecaster: args.forecaster, cpu: summary('cpu'), latency_only: summary('latency-only'), end_to_end: e2e }));
 
 /**
  * M/M/2 per replica, 2 replicas, s = 200 ms (capacity 20 rps), arrivals

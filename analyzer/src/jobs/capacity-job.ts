@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { DemandForecaster } from '../models/capacity/demand-forecast.ts';
 import { isCapacityGap, planCapacity, type CapacityPlan } from '../models/capacity/plan-capacity.ts';
 import { capacityInputFrom, fetchActiveServices, loadServiceResources } from '../queries/capacity-inputs.ts';
 import { listMetrics } from '../queries/metric-series.ts';
@@ -19,6 +20,13 @@ export interface CapacityJobOptions {
   readonly utilizationCeiling?: number;
   /** Fewest buckets with traffic worth planning from (default 10, the planner's minimum). */
   readonly minBuckets?: number;
+  /**
+   * Demand forecaster (default: the planner's Theil–Sen trend). The ETS one
+   * (`etsDemandForecaster`) is available but lost to Theil–Sen on
+   * `npm run eval:capacity` (linear growth over hours of history), so it is
+   * not the default.
+   */
+  readonly forecaster?: DemandForecaster;
 }
 
 const JSON_NUMBERS = { output_format_json_quote_64bit_integers: 0 } as const;
@@ -42,7 +50,7 @@ export function capacityJob(opts: CapacityJobOptions = {}): Job {
       for (const service of services) {
         if (ctx.signal.aborted) break;
         const resources = await loadServiceResources(ctx.client, { service, fromS, toS, stepS }, metrics);
-        const plan = planCapacity(capacityInputFrom(resources), { horizonS, nowS: toS, ...(opts.utilizationCeiling === undefined ? {} : { utilizationCeiling: opts.utilizationCeiling }) });
+        const plan = planCapacity(capacityInputFrom(resources), { horizonS, nowS: toS, ...(opts.utilizationCeiling === undefined ? {} : { utilizationCeiling: opts.utilizationCeiling }), ...(opts.forecaster === undefined ? {} : { forecaster: opts.forecaster }) });
         if (isCapacityGap(plan)) skipped++;
         else plans.push(plan);
       }

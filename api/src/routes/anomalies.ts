@@ -19,7 +19,7 @@ export const anomaliesQuery = z
   })
   .strict();
 
-const storedOut = z.object({
+export const storedOut = z.object({
   id: z.string().describe('stable across analysis rounds'),
   service: z.string(),
   metric: z.string(),

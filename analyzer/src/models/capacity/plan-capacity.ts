@@ -309,7 +309,7 @@ export function planCapacity(input: CapacityInput, opts: CapacityOptions = {}): 
       memorySource: input.memorySource ?? null,
     },
     confidence,
-    method: `${method}+${forecaster === linearTrendForecast ? 'theil-sen-trend' : 'injected-forecast'}`,
+    method: `${method}+${forecaster === linearTrendForecast ? 'theil-sen-trend' : ((forecaster as { label?: () => string }).label?.() ?? 'injected-forecast')}`,
     limits,
     fits: {
       ...(cpuFit ? { cpu: cpuFit } : {}),

@@ -47,6 +47,7 @@ export const BASE_CONFIDENCE: Readonly<Record<RecommendationKind, number>> = {
   'scale-in': 0.6,
   'raise-cpu': 0.6,
   'lower-memory': 0.6,
+  'restore-slo': 0.6,
 };
 
 /** Base confidence scaled by how much evidence there is: half of it on one trace, all of it from `strong` traces on. */

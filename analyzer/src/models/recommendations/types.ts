@@ -8,7 +8,8 @@ import type { Verdict } from '../outcomes/judge-outcome.ts';
 /**
  * What to do. The capacity kinds (scale-out, scale-in, raise-cpu,
  * lower-memory) are reserved for the capacity/right-sizing source;
- * fix-regression is the outcome job's "this deploy made it worse".
+ * fix-regression is the outcome job's "this deploy made it worse";
+ * restore-slo points a burning SLO objective at the operation to fix.
  */
 export const RECOMMENDATION_KINDS = [
   'parallelize-calls',
@@ -21,6 +22,7 @@ export const RECOMMENDATION_KINDS = [
   'scale-in',
   'raise-cpu',
   'lower-memory',
+  'restore-slo',
 ] as const;
 export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
 

@@ -11,6 +11,9 @@ import { calibrateConfidence, trackRecords, type KindTrackRecord } from '../../m
 import { mergeRecommendations } from '../../models/recommendations/merge-recommendations.ts';
 import { recommendationId } from '../../models/recommendations/recommendation-id.ts';
 import type { Recommendation, RecommendationDraft } from '../../models/recommendations/types.ts';
+import { boostWithAnomalies } from '../../models/recommendations/from-capacity.ts';
+import { listAnomalies } from '../anomaly-store.ts';
+import { capacitySource, rightSizingSource, sloBurnSource } from './capacity-sources.ts';
 import { errorOriginSource } from './error-origin-source.ts';
 import { fetchMeasuredOutcomes, listRecommendations, saveRecommendations } from './recommendation-store.ts';
 import { repeatedReadSource } from './repeated-read-source.ts';
@@ -18,7 +21,7 @@ import type { RecommendationScope, RecommendationSource } from './source.ts';
 import { tracePatternSource } from './trace-pattern-source.ts';
 
 export function defaultRecommendationSources(): RecommendationSource[] {
-  return [tracePatternSource(), errorOriginSource(), repeatedReadSource()];
+  return [tracePatternSource(), errorOriginSource(), repeatedReadSource(), capacitySource(), rightSizingSource(), sloBurnSource()];
 }
 
 export interface SourceRun {
@@ -85,7 +88,32 @@ export async function runRecommendationEngine(
   sources: readonly RecommendationSource[] = defaultRecommendationSources(),
 ): Promise<EngineResult> {
   const { drafts, runs } = await collectDrafts(ctx, scope, sources);
-  return { ...(await storeDrafts(ctx, drafts, scope)), sources: runs };
+  return { ...(await storeDrafts(ctx, await withAnomalyEvidence(ctx, drafts, scope), scope)), sources: runs };
+}
+
+/**
+ * Active anomalies overlapping the window raise the priority of the
+ * recommendations for their service and are added as evidence
+ * (boostWithAnomalies). A failing read leaves the drafts as they are.
+ */
+async function withAnomalyEvidence(ctx: EngineContext, drafts: readonly RecommendationDraft[], scope: RecommendationScope): Promise<RecommendationDraft[]> {
+  if (drafts.length === 0) return [];
+  try {
+    const anomalies = await listAnomalies(ctx.client, {
+      fromMs: Number(scope.from / 1_000_000n),
+      toMs: Number(scope.to / 1_000_000n) + 1,
+      active: true,
+      ...(scope.service === undefined ? {} : { service: scope.service }),
+      limit: 1000,
+    });
+    return boostWithAnomalies(
+      drafts,
+      anomalies.map((a) => ({ service: a.service, metric: a.metric, kind: a.kind, severity: a.severity, score: a.score, startMs: a.start, actual: a.actual, expected: a.expected })),
+    );
+  } catch (err) {
+    ctx.log?.warn({ err }, 'anomaly evidence unavailable');
+    return [...drafts];
+  }
 }
 
 /** Merges drafts into the stored records, saves them, publishes the new ones. */
