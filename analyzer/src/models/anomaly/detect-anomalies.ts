@@ -718,8 +718,9 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
         sq -= clipped(old) ** 2;
         sqCount--;
       }
-      // At least half the window observed, and a variance from enough points.
-      if (count >= Math.ceil(w / 2) && sqCount >= Math.min(30, o.scaleWindow) && !Number.isNaN(zs[i]!)) {
+      // At least half the window observed, and the variance from at least two
+      // windows' worth of points before it (fewer say little about sums of w).
+      if (count >= Math.ceil(w / 2) && sqCount >= Math.max(30, 2 * w) && !Number.isNaN(zs[i]!)) {
         const m2 = Math.max(sq / sqCount, 1e-6);
         s[i] = sum / Math.sqrt(count * m2);
       }
@@ -751,27 +752,30 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
   };
 
   const out: Raw[] = [];
-  for (const r of raws) {
-    if (o.rankWindow <= 0) {
-      out.push(r);
-      continue;
-    }
-    let unusual = false;
+  // A candidate within the merge gap of one already kept is the same
+  // incident flapping: it extends that one whatever its rank.
+  let keptEnd = -Infinity;
+  for (const r of [...raws].sort((a, b) => a.startIndex - b.startIndex)) {
+    let unusual = o.rankWindow <= 0 || r.startIndex - keptEnd <= o.mergeGap;
     for (let i = r.startIndex; i <= r.endIndex && !unusual; i++) for (const sc of scales) if (beats(sc, i, r.sign)) unusual = true;
-    if (unusual) out.push(r);
+    if (!unusual) continue;
+    out.push(r);
+    keptEnd = Math.max(keptEnd, r.endIndex);
   }
   for (const sc of scales) {
     if (sc.w === 1) continue;
-    // After a sustained candidate, its window's points are that event: the
-    // same direction stays quiet until the window has moved past it.
-    const quietUntil = { up: -1, down: -1 };
+    // One candidate per crossing: while the statistic stays unusual its
+    // window is still covering the same event (an excursion's points stay in
+    // a 6-hour window for 6 hours), so only the point where it became
+    // unusual starts a candidate.
+    let was = 0;
     for (let i = from; i < n; i++) {
       const v = sc.s[i]!;
-      if (Number.isNaN(v) || Math.abs(v) < o.sustainedThreshold) continue;
       const sign: 1 | -1 = v > 0 ? 1 : -1;
-      const dir = sign > 0 ? 'up' : 'down';
-      if (i <= quietUntil[dir] || !beats(sc, i, sign)) continue;
-      quietUntil[dir] = i + sc.w - 1;
+      const now = !Number.isNaN(v) && Math.abs(v) >= o.sustainedThreshold && beats(sc, i, sign) ? sign : 0;
+      const rising = now !== 0 && now !== was;
+      if (!Number.isNaN(v)) was = now;
+      if (!rising) continue;
       out.push({
         startIndex: changePoint(zs, Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip),
         endIndex: i,
