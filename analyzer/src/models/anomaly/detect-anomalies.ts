@@ -560,7 +560,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   }
   if (exc) closeExcursion(exc, true);
 
-  const ranked = rankCandidates(raws, zs, inflAt, baseAt, o, Math.max(o.warmupPoints, firstJudged(zs)));
+  const ranked = rankCandidates(raws, zs, inflAt, baseAt, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
   return mergeAnomalies(ranked, o.mergeGap).map((a) => {
     const actual = values[a.peakIndex] ?? Number.NaN;
     return {
@@ -668,7 +668,7 @@ function maxBefore(s: Float64Array, lag: number, span: number): Float64Array {
  *
  * Causal: S_w(i) and its record use points up to i only.
  */
-function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, o: Required<DetectAnomaliesOptions>, from: number): Raw[] {
+function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
   const n = zs.length;
   if (o.rankWindow <= 0 && o.sustainedScales.length === 0) return raws;
   interface Scale {
@@ -768,11 +768,31 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
     // window is still covering the same event (an excursion's points stay in
     // a 6-hour window for 6 hours), so only the point where it became
     // unusual starts a candidate.
+    // Unusual needs a history to be unusual against: a day of this
+    // statistic (at least 2 windows) before the first candidate.
+    let first = 0;
+    while (first < n && Number.isNaN(sc.s[first]!)) first++;
+    const judgedFrom = Math.max(from, first + Math.max(dayPoints, 2 * sc.w));
+    // As for single points (step 3): the bar is at least tailFactor × this
+    // statistic's own tailQuantile over the tail window before it, so a
+    // series whose hours wander (autocorrelation beyond lag 1, regimes) needs
+    // a larger sustained deviation than white noise would.
+    const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
+    const buf = new Float64Array(o.tailWindow);
+    let bar = o.sustainedThreshold;
     let was = 0;
-    for (let i = from; i < n; i++) {
+    for (let i = judgedFrom; i < n; i++) {
+      if ((i - judgedFrom) % tailEvery === 0) {
+        let m = 0;
+        for (let j = Math.max(0, i - sc.w - o.tailWindow + 1); j <= i - sc.w; j++) {
+          const u = sc.s[j]!;
+          if (!Number.isNaN(u)) buf[m++] = Math.abs(u);
+        }
+        bar = Math.max(o.sustainedThreshold, m >= 100 ? o.tailFactor * quantileInPlace(buf, m, o.tailQuantile) : 0);
+      }
       const v = sc.s[i]!;
       const sign: 1 | -1 = v > 0 ? 1 : -1;
-      const now = !Number.isNaN(v) && Math.abs(v) >= o.sustainedThreshold && beats(sc, i, sign) ? sign : 0;
+      const now = !Number.isNaN(v) && Math.abs(v) >= bar && beats(sc, i, sign) ? sign : 0;
       const rising = now !== 0 && now !== was;
       if (!Number.isNaN(v)) was = now;
       if (!rising) continue;
