@@ -7,7 +7,8 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  * The detector walks the series once, oldest first, and decides about point i
  * from points 0..i only (plus a confirmation delay of at most `minRun − 1`
  * points for a sustained excursion, or `shiftPoints − 1` before an excursion
- * is called a level shift). Running it over a prefix gives the same anomalies
+ * is called a level shift; step 7 uses, at point i, statistics of points ≤ i
+ * only). Running it over a prefix gives the same anomalies
  * the full run reports for that prefix, so the same code is honest as a live
  * detector and as a batch one. Per point:
  *
@@ -16,9 +17,9 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    drag the baseline along with it):
  *    - local level: the median of the last `levelWindow` points;
  *    - seasonal: the median of the same phase on up to `maxSeasons` previous
- *      days (or weeks, a second candidate), plus the median
- *      recent deviation from that profile — seasonal naive with a robust
- *      level correction, an STL-like split into profile + level.
+ *      days (or weeks, a second candidate), plus the median deviation
+ *      from that profile over the last day — seasonal naive with a robust,
+ *      slow level correction, an STL-like split into profile + level.
  *    The seasonal predictor is used only while its recent absolute error
  *    (EWMA) is clearly lower than the local level's: a daily season is used
  *    when the data has one, never assumed.
@@ -49,6 +50,11 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    A spike that went at least half as far within ±`recurrenceTolerance` of
  *    the same time on 2 of the 3 previous days (a nightly job) is not
  *    reported. Nothing is reported during the first `warmupPoints` points.
+ * 7. Rank gate and sustained deviations (see `rankCandidates`): a candidate
+ *    is reported only when, at some scale (1 point, 1 h, 6 h means of z), it
+ *    sets a record of the last `rankWindow` points in its direction; a 1-h or
+ *    6-h mean that reaches its own bar and sets its record is a level-shift
+ *    candidate even when no single point was over the threshold.
  */
 
 export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
