@@ -17,7 +17,11 @@ import type { Job, JobContext, JobResult } from './job.ts';
  * warm-up slides). A detection that overlaps a stored anomaly of the same
  * series (within `matchGapMs`) takes that anomaly's id and first-detected
  * time and is written as a new version of it; only anomalies with no stored
- * match are new, and only those are published.
+ * match are new, and only those are published. The first round of a job
+ * (after a start) sees the whole lookback at once: it publishes only new
+ * anomalies still active or ended within `firstRoundRecentSteps` steps, and
+ * stores the older ones silently, so a restart does not replay 12 hours of
+ * incidents as news.
  */
 
 export interface AnomalyJobOptions {
@@ -27,6 +31,13 @@ export interface AnomalyJobOptions {
   readonly stepS?: number;
   /** Detections this close to a stored anomaly of the same series are that anomaly. Default 30 min. */
   readonly matchGapMs?: number;
+  /**
+   * On the job's first round (a fresh start sees the whole lookback at once),
+   * a new anomaly is published only when it is still active or ended at most
+   * this many steps before the window's end; older ones are stored silently
+   * (they are history, not news). Default 5.
+   */
+  readonly firstRoundRecentSteps?: number;
 }
 
 /** RED signals watched per service. */
@@ -52,6 +63,8 @@ export function anomalyJob(opts: AnomalyJobOptions = {}): Job {
   const stepS = Math.max(60, Math.round((opts.stepS ?? 60) / 60) * 60);
   const stepMs = stepS * 1000;
   const matchGapMs = opts.matchGapMs ?? 30 * 60_000;
+  const recentSteps = Math.max(0, opts.firstRoundRecentSteps ?? 5);
+  let firstRound = true;
 
   return {
     name: 'anomalies',
@@ -79,6 +92,7 @@ export function anomalyJob(opts: AnomalyJobOptions = {}): Job {
 
       const writes: StoredAnomaly[] = [];
       const fresh: StoredAnomaly[] = [];
+      const publish: StoredAnomaly[] = [];
       let seriesScanned = 0;
       let active = 0;
       const need = minimumPoints(stepMs);
@@ -109,6 +123,7 @@ export function anomalyJob(opts: AnomalyJobOptions = {}): Job {
             } else {
               writes.push(row);
               fresh.push(row);
+              if (!firstRound || status === 'active' || a.end >= lastT - recentSteps * stepMs) publish.push(row);
             }
           }
           // Stored active anomalies of this series that were not seen again are over.
@@ -118,9 +133,11 @@ export function anomalyJob(opts: AnomalyJobOptions = {}): Job {
         }
       }
       await writeAnomalies(ctx.client, writes, ctx.now);
-      for (const a of fresh) ctx.events.publish('anomaly', anomalyEvent(a));
-      if (fresh.length > 0) ctx.log.info({ job: 'anomalies', new: fresh.length, active }, 'anomalies detected');
-      return { findings: fresh.length, detail: { services: watch.size, series: seriesScanned, written: writes.length, active } };
+      // Only once the first round's writes are stored: a failed round stays "first".
+      firstRound = false;
+      for (const a of publish) ctx.events.publish('anomaly', anomalyEvent(a));
+      if (fresh.length > 0) ctx.log.info({ job: 'anomalies', new: fresh.length, published: publish.length, active }, 'anomalies detected');
+      return { findings: fresh.length, detail: { services: watch.size, series: seriesScanned, written: writes.length, published: publish.length, active } };
     },
   };
 

@@ -38,6 +38,22 @@ describe('detectAnomalies', () => {
     expect(found[0]!.startIndex).toBeLessThan(1830);
   });
 
+  it('rarely re-reports a repeated excursion of the same size (rank gate), and always a larger one', () => {
+    const noise = gaussian(rng(22));
+    const every = 20 * 60; // every 20 h at 1 min: not daily, so not the nightly-job rule
+    const big = 7 * every + 300;
+    const s = series(8 * every, (i) => 10 + noise() + (i % every === 300 || i % every === 301 ? 15 : 0) + (i === big || i === big + 1 ? 30 : 0));
+    const starts = detectAnomalies(s).map((a) => a.startIndex);
+    // The first is news; a repetition is reported only when noise makes it a
+    // new record (the k-th of k equal ones is, with probability 1/k: about
+    // 2.6 of 7 expected), and the one twice as large always is.
+    expect(starts[0]).toBe(300);
+    expect(starts).toContain(big);
+    expect(starts.filter((i) => i !== big).length).toBeLessThanOrEqual(3);
+    // Without the gate every repetition is reported.
+    expect(detectAnomalies(s, { rankWindow: 0 }).length).toBeGreaterThanOrEqual(8);
+  });
+
   it('does not alert on a daily seasonal signal with noise (5-minute step, 3 weeks)', () => {
     const noise = gaussian(rng(6));
     const step = 300_000;

@@ -7,7 +7,8 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  * The detector walks the series once, oldest first, and decides about point i
  * from points 0..i only (plus a confirmation delay of at most `minRun − 1`
  * points for a sustained excursion, or `shiftPoints − 1` before an excursion
- * is called a level shift). Running it over a prefix gives the same anomalies
+ * is called a level shift; step 7 uses, at point i, statistics of points ≤ i
+ * only). Running it over a prefix gives the same anomalies
  * the full run reports for that prefix, so the same code is honest as a live
  * detector and as a batch one. Per point:
  *
@@ -16,9 +17,9 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    drag the baseline along with it):
  *    - local level: the median of the last `levelWindow` points;
  *    - seasonal: the median of the same phase on up to `maxSeasons` previous
- *      days (or weeks, a second candidate), plus the median
- *      recent deviation from that profile — seasonal naive with a robust
- *      level correction, an STL-like split into profile + level.
+ *      days (or weeks, a second candidate), plus the median deviation
+ *      from that profile over the last day — seasonal naive with a robust,
+ *      slow level correction, an STL-like split into profile + level.
  *    The seasonal predictor is used only while its recent absolute error
  *    (EWMA) is clearly lower than the local level's: a daily season is used
  *    when the data has one, never assumed.
@@ -49,6 +50,11 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    A spike that went at least half as far within ±`recurrenceTolerance` of
  *    the same time on 2 of the 3 previous days (a nightly job) is not
  *    reported. Nothing is reported during the first `warmupPoints` points.
+ * 7. Rank gate and sustained deviations (see `rankCandidates`): a candidate
+ *    is reported only when, at some scale (1 point, 1 h, 6 h means of z), it
+ *    sets a record of the last `rankWindow` points in its direction; a 1-h or
+ *    6-h mean that reaches its own bar and sets its record is a level-shift
+ *    candidate even when no single point was over the threshold.
  */
 
 export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
@@ -120,6 +126,23 @@ export interface DetectAnomaliesOptions {
   readonly recurrenceTolerance?: number;
   /** Previous days the seasonal profile takes the median over. Default 5. */
   readonly maxSeasons?: number;
+  /**
+   * Window lengths (points) of the sustained-deviation statistic: the mean z
+   * over the last w points × √w (÷ the autocorrelation inflation). Default:
+   * 1 h and 6 h at the step (each at least 3 points); [] disables it.
+   */
+  readonly sustainedScales?: readonly number[];
+  /** A sustained statistic must reach this (in σ of its own mean) to count. Default 5. */
+  readonly sustainedThreshold?: number;
+  /**
+   * History (points) an anomaly must be the most unusual excursion of, in its
+   * direction and at some scale: a candidate is reported only when its
+   * statistic beats every value of that statistic over this window before it.
+   * Default: 7 days at the step, at least 4 × levelWindow; 0 disables the rank gate.
+   */
+  readonly rankWindow?: number;
+  /** A candidate must be among this many most unusual excursions of the rank window (in separate episodes). Default 1: a new record. */
+  readonly rankTop?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -187,6 +210,10 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     seasonal: o.seasonal ?? true,
     maxSeasons: Math.max(2, Math.round(o.maxSeasons ?? 5)),
     recurrenceTolerance: Math.max(0, Math.round(o.recurrenceTolerance ?? clamp(per(HOUR_MS), 1, 60))),
+    sustainedScales: (o.sustainedScales ?? [per(HOUR_MS), per(6 * HOUR_MS)]).map((w) => Math.max(3, Math.round(w))).filter((w, k, all) => all.indexOf(w) === k),
+    sustainedThreshold: o.sustainedThreshold ?? 5,
+    rankTop: Math.max(1, Math.round(o.rankTop ?? 1)),
+    rankWindow: Math.max(0, Math.round(o.rankWindow ?? Math.max(per(7 * DAY_MS), 4 * levelWindow))),
   };
 }
 
@@ -251,7 +278,11 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   }
   const predictors: Predictor[] = periods.map((period) => ({
     period,
-    dev: new Ring(o.levelWindow),
+    // The local level follows the last levelWindow points; a seasonal
+    // predictor's level correction is the median deviation from its profile
+    // over a whole day, so a day that departs from the usual shape (a
+    // holiday, an outage) stays a deviation instead of becoming the level.
+    dev: new Ring(period === 0 ? o.levelWindow : Math.max(o.levelWindow, Math.min(Math.round(DAY_MS / stepMs), 1440))),
     res: new Ring(o.scaleWindow),
     profileAt: period === 0 ? undefined : new Float64Array(n).fill(Number.NaN),
     err: Number.NaN,
@@ -268,7 +299,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   // Cleaned history: raw values, with anomalous points replaced by their baseline.
   const clean = new Float64Array(n).fill(Number.NaN);
   const tail = new Ring(o.tailWindow);
-  const scratch = new Float64Array(Math.max(o.levelWindow, o.scaleWindow, o.tailWindow, o.maxSeasons) + 1);
+  const scratch = new Float64Array(Math.max(o.scaleWindow, o.tailWindow, o.maxSeasons, ...predictors.map((p) => p.dev.capacity)) + 1);
 
   // Model selection: EWMA of each predictor's absolute error over about a day.
   const alpha = 1 / clamp(Math.round(DAY_MS / stepMs), o.levelWindow, 1440);
@@ -292,6 +323,11 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
 
   let exc: Excursion | undefined;
   const raws: Raw[] = [];
+  // Per point, for the multi-scale rank gate: z against the chosen baseline,
+  // that predictor's autocorrelation inflation, and the baseline itself.
+  const zs = new Float64Array(n).fill(Number.NaN);
+  const inflAt = new Float64Array(n).fill(1);
+  const baseAt = new Float64Array(n).fill(Number.NaN);
 
   const seasonalProfile = (i: number, period: number): number => {
     let m = 0;
@@ -433,6 +469,13 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
     }
     const threshold = Math.max(o.zThreshold, o.tailFactor * tailQ);
     const judging = ready && chosen.res.size >= Math.min(30, o.scaleWindow) && i >= o.warmupPoints;
+    if (judging) {
+      // Only judged points enter the multi-scale statistics: before the scale
+      // is known, z is meaningless (and would set records nothing can beat).
+      zs[i] = Math.max(-1e12, Math.min(1e12, z));
+      inflAt[i] = chosen.inflation;
+      baseAt[i] = b;
+    }
     // Every point, anomalous or not, shapes the tail: excursions that recur are this series' normal.
     if (ready) tail.push(Math.min(az, 1e12));
 
@@ -523,7 +566,8 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   }
   if (exc) closeExcursion(exc, true);
 
-  return mergeAnomalies(raws, o.mergeGap).map((a) => {
+  const ranked = rankCandidates(raws, zs, inflAt, baseAt, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
+  return mergeAnomalies(ranked, o.mergeGap).map((a) => {
     const actual = values[a.peakIndex] ?? Number.NaN;
     return {
       start: times[a.startIndex]!,
@@ -565,6 +609,214 @@ function varianceInflation(ring: Ring, scratch: Float64Array): number {
 }
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/**
+ * Where, in [from, to], a deviation in direction `sign` most likely began: the
+ * point after the CUSUM of sign·z (drift k) last stood at zero, so a window that caught a sharp change late does not
+ * report the noise before it.
+ */
+function changePoint(zs: Float64Array, from: number, to: number, sign: 1 | -1, drift: number, clip: number): number {
+  let c = 0;
+  let at = from;
+  for (let j = from; j <= to; j++) {
+    const z = zs[j]!;
+    if (Number.isNaN(z)) continue;
+    c = Math.max(0, c + sign * Math.max(-clip, Math.min(clip, z)) - drift);
+    if (c === 0) at = j + 1;
+  }
+  return Math.min(at, to);
+}
+
+function firstJudged(zs: Float64Array): number {
+  for (let i = 0; i < zs.length; i++) if (!Number.isNaN(zs[i]!)) return i;
+  return zs.length;
+}
+
+/**
+ * For every index i, the largest of `s[j]` over j ∈ [i − span, i − lag]
+ * (−∞ when that range holds no value): the record a statistic at i must beat.
+ * Monotonic deque, O(n).
+ */
+function maxBefore(s: Float64Array, lag: number, span: number): Float64Array {
+  const n = s.length;
+  const out = new Float64Array(n).fill(-Infinity);
+  const dq = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    const add = i - lag;
+    if (add >= 0 && !Number.isNaN(s[add]!)) {
+      while (tail > head && s[dq[tail - 1]!]! <= s[add]!) tail--;
+      dq[tail++] = add;
+    }
+    while (tail > head && dq[head]! < i - span) head++;
+    if (tail > head) out[i] = s[dq[head]!]!;
+  }
+  return out;
+}
+
+/**
+ * Step 7, the rank gate and the sustained-deviation detector. Per scale w
+ * (1 point, and each of `sustainedScales`) a signed statistic S_w(i): z itself
+ * for w = 1, else Σ clip(z)/inflation over the last w points ÷ √w — about
+ * N(0, 1) for normal residuals whatever w, and large for a deviation that is
+ * small per point but long (a slow leak, a traffic drop of 2σ for hours).
+ *
+ * - A candidate from steps 4–5 is reported only when, at some point of it and
+ *   at some scale, S_w in its direction beats every S_w of that direction over
+ *   the previous `rankWindow` points (its own window excluded). "Extreme for a
+ *   Gaussian" is not enough on ops series; the question an operator asks is
+ *   "is this the most unusual thing this series has done in a week?". A
+ *   recurring excursion of the same size answers no, so it is not re-reported.
+ * - A sustained statistic that reaches `sustainedThreshold` *and* beats its own
+ *   record is a candidate in its own right (a level shift or slow drift spanning
+ *   the last w points), even when no single point was over the threshold.
+ *
+ * Causal: S_w(i) and its record use points up to i only.
+ */
+function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
+  const n = zs.length;
+  if (o.rankWindow <= 0 && o.sustainedScales.length === 0) return raws;
+  interface Scale {
+    readonly w: number;
+    readonly s: Float64Array;
+    readonly up: Float64Array;
+    readonly down: Float64Array;
+  }
+  const scales: Scale[] = [];
+  const record = (w: number, s: Float64Array): Scale => {
+    const neg = s.map((v) => -v);
+    const span = o.rankWindow > 0 ? o.rankWindow : 0;
+    return {
+      w,
+      s,
+      // The record is taken before the window (its own points excluded).
+      up: span > 0 ? maxBefore(s, w, span) : new Float64Array(n).fill(-Infinity),
+      down: span > 0 ? maxBefore(neg, w, span) : new Float64Array(n).fill(-Infinity),
+    };
+  };
+  scales.push(record(1, zs));
+  // Clipped z has a variance of its own (below 1 for a Gaussian, above for
+  // heavy tails): its mean square over the scaleWindow points before each
+  // window normalizes the sums, so S_w is about N(0, 1) on this series' noise.
+  const clipped = (j: number): number => Math.max(-o.cusumClip, Math.min(o.cusumClip, zs[j]!));
+  for (const w of o.sustainedScales) {
+    const s = new Float64Array(n).fill(Number.NaN);
+    let sum = 0;
+    let count = 0;
+    let sq = 0;
+    let sqCount = 0;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isNaN(zs[i]!)) {
+        sum += clipped(i) / inflAt[i]!;
+        count++;
+      }
+      const out = i - w;
+      if (out >= 0 && !Number.isNaN(zs[out]!)) {
+        sum -= clipped(out) / inflAt[out]!;
+        count--;
+        // The point leaving the window joins the variance window.
+        sq += clipped(out) ** 2;
+        sqCount++;
+      }
+      const old = i - w - o.scaleWindow;
+      if (old >= 0 && !Number.isNaN(zs[old]!)) {
+        sq -= clipped(old) ** 2;
+        sqCount--;
+      }
+      // At least half the window observed, and the variance from at least two
+      // windows' worth of points before it (fewer say little about sums of w).
+      if (count >= Math.ceil(w / 2) && sqCount >= Math.max(30, 2 * w) && !Number.isNaN(zs[i]!)) {
+        const m2 = Math.max(sq / sqCount, 1e-6);
+        s[i] = sum / Math.sqrt(count * m2);
+      }
+    }
+    scales.push(record(w, s));
+  }
+
+  const top = Math.max(1, Math.round(o.rankTop));
+  /**
+   * Whether S_w(i), in direction `sign`, went this far fewer than `rankTop`
+   * separate times (upcrossings) over the rank window before i. With
+   * rankTop = 1 this is "a new record".
+   */
+  const beats = (sc: Scale, i: number, sign: 1 | -1): boolean => {
+    const v = sign * sc.s[i]!;
+    if (Number.isNaN(v)) return false;
+    if (v > (sign > 0 ? sc.up[i]! : sc.down[i]!)) return true;
+    if (top === 1) return false;
+    let crossings = 0;
+    let above = false;
+    for (let j = Math.max(0, i - o.rankWindow); j <= i - sc.w; j++) {
+      const u = sign * sc.s[j]!;
+      if (Number.isNaN(u)) continue;
+      const now = u >= v;
+      if (now && !above && ++crossings >= top) return false;
+      above = now;
+    }
+    return true;
+  };
+
+  const out: Raw[] = [];
+  // A candidate within the merge gap of one already kept is the same
+  // incident flapping: it extends that one whatever its rank.
+  let keptEnd = -Infinity;
+  for (const r of [...raws].sort((a, b) => a.startIndex - b.startIndex)) {
+    let unusual = o.rankWindow <= 0 || r.startIndex - keptEnd <= o.mergeGap;
+    for (let i = r.startIndex; i <= r.endIndex && !unusual; i++) for (const sc of scales) if (beats(sc, i, r.sign)) unusual = true;
+    if (!unusual) continue;
+    out.push(r);
+    keptEnd = Math.max(keptEnd, r.endIndex);
+  }
+  for (const sc of scales) {
+    if (sc.w === 1) continue;
+    // One candidate per crossing: while the statistic stays unusual its
+    // window is still covering the same event (an excursion's points stay in
+    // a 6-hour window for 6 hours), so only the point where it became
+    // unusual starts a candidate.
+    // Unusual needs a history to be unusual against: a day of this
+    // statistic (at least 2 windows) before the first candidate.
+    let first = 0;
+    while (first < n && Number.isNaN(sc.s[first]!)) first++;
+    const judgedFrom = Math.max(from, first + Math.max(dayPoints, 2 * sc.w));
+    // As for single points (step 3): the bar is at least tailFactor × this
+    // statistic's own tailQuantile over the tail window before it, so a
+    // series whose hours wander (autocorrelation beyond lag 1, regimes) needs
+    // a larger sustained deviation than white noise would.
+    const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
+    const buf = new Float64Array(o.tailWindow);
+    let bar = o.sustainedThreshold;
+    let was = 0;
+    for (let i = judgedFrom; i < n; i++) {
+      if ((i - judgedFrom) % tailEvery === 0) {
+        let m = 0;
+        for (let j = Math.max(0, i - sc.w - o.tailWindow + 1); j <= i - sc.w; j++) {
+          const u = sc.s[j]!;
+          if (!Number.isNaN(u)) buf[m++] = Math.abs(u);
+        }
+        bar = Math.max(o.sustainedThreshold, m >= 100 ? o.tailFactor * quantileInPlace(buf, m, o.tailQuantile) : 0);
+      }
+      const v = sc.s[i]!;
+      const sign: 1 | -1 = v > 0 ? 1 : -1;
+      const now = !Number.isNaN(v) && Math.abs(v) >= bar && beats(sc, i, sign) ? sign : 0;
+      const rising = now !== 0 && now !== was;
+      if (!Number.isNaN(v)) was = now;
+      if (!rising) continue;
+      out.push({
+        startIndex: changePoint(zs, Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip),
+        endIndex: i,
+        kind: 'level_shift',
+        sign,
+        score: Math.abs(v),
+        threshold: o.sustainedThreshold,
+        peakIndex: i,
+        expected: baseAt[i]!,
+        ongoing: i === n - 1,
+      });
+    }
+  }
+  return out;
+}
 
 /** Merges anomalies no more than `gap` points apart (flapping suppression). */
 function mergeAnomalies(raws: Raw[], gap: number): Raw[] {
