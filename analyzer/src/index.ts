@@ -39,8 +39,8 @@ export { capacityJob, fetchCapacityNearingLimits } from './jobs/capacity-job.ts'
 export type { CapacityJobOptions, NearingLimit } from './jobs/capacity-job.ts';
 export { detectAnomalies, inferStepMs, minimumPoints, resolveAnomalyOptions } from './models/anomaly/detect-anomalies.ts';
 export type { Anomaly, AnomalyKind, AnomalySeverity, DetectAnomaliesInput, DetectAnomaliesOptions } from './models/anomaly/detect-anomalies.ts';
-export { listAnomalies, writeAnomalies } from './queries/anomaly-store.ts';
-export type { ListAnomaliesQuery, StoredAnomaly } from './queries/anomaly-store.ts';
+export { listAnomalies, storedAnomalyJson, writeAnomalies } from './queries/anomaly-store.ts';
+export type { ListAnomaliesQuery, StoredAnomaly, StoredAnomalyJson } from './queries/anomaly-store.ts';
 export { anomalyEvent, anomalyJob, isResourceMetric, WATCHED_RED_METRICS } from './jobs/anomaly-job.ts';
 export type { AnomalyJobOptions } from './jobs/anomaly-job.ts';
 export { forecastSeries, MIN_FORECAST_POINTS } from './models/forecast/forecast.ts';

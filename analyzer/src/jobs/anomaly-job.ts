@@ -3,7 +3,7 @@ import { detectAnomalies, minimumPoints, type Anomaly } from '../models/anomaly/
 import { listMetrics } from '../queries/metric-series.ts';
 import { fetchServiceRedTotals } from '../queries/red-series.ts';
 import { fetchServiceSeries } from '../queries/service-series.ts';
-import { listAnomalies, writeAnomalies, type StoredAnomaly } from '../queries/anomaly-store.ts';
+import { listAnomalies, storedAnomalyJson, writeAnomalies, type StoredAnomaly } from '../queries/anomaly-store.ts';
 import type { Job, JobContext, JobResult } from './job.ts';
 
 /**
@@ -166,22 +166,7 @@ function changed(prior: StoredAnomaly, next: StoredAnomaly): boolean {
   return prior.end !== next.end || prior.start !== next.start || prior.status !== next.status || prior.kind !== next.kind || prior.severity !== next.severity || Math.abs(prior.score - next.score) > 1e-6 * Math.max(1, Math.abs(prior.score));
 }
 
-/** The live-stream payload of an anomaly (as `GET /api/ppo/anomalies` returns it). */
+/** The live-stream payload of an anomaly: what `GET /api/ppo/anomalies` returns for it. */
 export function anomalyEvent(a: StoredAnomaly): Record<string, unknown> {
-  return {
-    id: a.id,
-    service: a.service,
-    metric: a.metric,
-    kind: a.kind,
-    direction: a.direction,
-    severity: a.severity,
-    status: a.status,
-    score: a.score,
-    start: new Date(a.start).toISOString(),
-    end: new Date(a.end).toISOString(),
-    peak_at: new Date(a.peakAt).toISOString(),
-    actual: a.actual,
-    expected: a.expected,
-    detected_at: new Date(a.detectedAt).toISOString(),
-  };
+  return { ...storedAnomalyJson(a) };
 }

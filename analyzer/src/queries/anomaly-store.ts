@@ -104,3 +104,43 @@ LIMIT {limit:UInt32}`,
   });
   return rs.json<Row>();
 }
+
+/** A stored anomaly as the API returns it and the live stream carries it (times RFC 3339). */
+export interface StoredAnomalyJson {
+  id: string;
+  service: string;
+  metric: string;
+  kind: StoredAnomaly['kind'];
+  direction: StoredAnomaly['direction'];
+  severity: StoredAnomaly['severity'];
+  status: StoredAnomaly['status'];
+  score: number;
+  start: string;
+  end: string;
+  peak_at: string;
+  actual: number;
+  expected: number;
+  detected_at: string;
+  updated_at: string;
+}
+
+export function storedAnomalyJson(a: StoredAnomaly): StoredAnomalyJson {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  return {
+    id: a.id,
+    service: a.service,
+    metric: a.metric,
+    kind: a.kind,
+    direction: a.direction,
+    severity: a.severity,
+    status: a.status,
+    score: a.score,
+    start: iso(a.start),
+    end: iso(a.end),
+    peak_at: iso(a.peakAt),
+    actual: a.actual,
+    expected: a.expected,
+    detected_at: iso(a.detectedAt),
+    updated_at: iso(a.updatedAt),
+  };
+}

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { listAnomalies, type StoredAnomaly } from '@ppo/analyzer';
+import { listAnomalies, storedAnomalyJson, type StoredAnomaly } from '@ppo/analyzer';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteDoc } from '../openapi.ts';
 import { nowNanos, timeParam } from '../time.ts';
@@ -50,26 +50,9 @@ export const anomaliesRouteDocs: readonly RouteDoc[] = [
   },
 ];
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function toStoredOut(a: StoredAnomaly): z.infer<typeof storedOut> {
-  return {
-    id: a.id,
-    service: a.service,
-    metric: a.metric,
-    kind: a.kind,
-    direction: a.direction,
-    severity: a.severity,
-    status: a.status,
-    score: a.score,
-    start: iso(a.start),
-    end: iso(a.end),
-    peak_at: iso(a.peakAt),
-    actual: a.actual,
-    expected: a.expected,
-    detected_at: iso(a.detectedAt),
-    updated_at: iso(a.updatedAt),
-  };
+  return storedAnomalyJson(a);
 }
 
 export function anomaliesRoutes(deps: ApiDeps): Hono {
