@@ -80,6 +80,24 @@ export function proportionRise(kBase: number, nBase: number, kWin: number, nWin:
   return { effect: h, z, strength: strengthOf(h, z) };
 }
 
+/**
+ * Rise of an event count (k events over an exposure) from base to win — a new error-log template, say.
+ * Conditional test of two Poisson rates: given k = kBase + kWin events, under "same rate" kWin is
+ * Binomial(k, p) with p = exposureWin / (exposureBase + exposureWin); z is its normal approximation.
+ * The effect is the log rate ratio with a ½ continuity correction (so a template never seen before
+ * has a finite effect that grows with how often it now appears). Unlike a share of all records, it
+ * does not shrink because the service also logs a lot of other things: a failure mode that was
+ * absent and now recurs is news whatever else the service says.
+ */
+export function countRise(kBase: number, exposureBase: number, kWin: number, exposureWin: number): Change {
+  if (!(exposureBase > 0) || !(exposureWin > 0) || kWin <= 0) return { effect: 0, z: 0, strength: 0 };
+  const k = kBase + kWin;
+  const p = exposureWin / (exposureBase + exposureWin);
+  const z = (kWin - k * p) / Math.sqrt(k * p * (1 - p));
+  const effect = Math.log((kWin + 0.5) / exposureWin) - Math.log((kBase + 0.5) / exposureBase);
+  return { effect, z, strength: strengthOf(effect, z) };
+}
+
 /** Noisy-OR: the probability that at least one of independent pieces of evidence is real. */
 export function noisyOr(strengths: Iterable<number>): number {
   let miss = 1;
