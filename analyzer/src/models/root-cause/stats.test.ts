@@ -3,6 +3,13 @@ import { resourceFamily } from './metric-families.ts';
 import { countRise, gate, logLatency, medianShift, noisyOr, proportionRise, standout } from './stats.ts';
 
 describe('root-cause statistics', () => {
+  it('logLatency: sub-ms jitter of a fast span is not a shift; a fast span turning slow is', () => {
+    const fast = { q: [1.1e6, 1.17e6, 1.25e6], n: 50 };
+    const opts = { transform: logLatency, minSpread: () => 0.05 };
+    expect(medianShift(fast, { q: [1.35e6, 1.51e6, 1.7e6], n: 50 }, opts).effect).toBeLessThan(1.5);
+    expect(medianShift(fast, { q: [8e6, 10e6, 12e6], n: 50 }, opts).strength).toBeGreaterThan(0.9);
+  });
+
   it('countRise: a conditional test of two rates, independent of how much else was logged', () => {
     const fresh = countRise(0, 1000, 20, 1000);
     expect(fresh.z).toBeGreaterThan(4);

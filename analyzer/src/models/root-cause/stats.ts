@@ -62,8 +62,13 @@ export function medianShift(base: Quartiles, win: Quartiles, opts: { transform?:
   return { effect: d, z, strength: strengthOf(d, z) };
 }
 
-/** Latencies compare on a log scale with a 1 ms offset: a change counts relative to the time itself, sub-millisecond jitter barely at all. */
-const LATENCY_OFFSET_NS = 1_000_000;
+/**
+ * Latencies compare on a log scale with a 5 ms offset: a change counts relative to the time itself
+ * once that is well above a few ms, and in absolute terms below. A managed runtime's scheduling,
+ * GC and connection-pool jitter is a few ms, so a 1 ms span taking 1.5 ms is noise even when it is
+ * +50 %, while 1 → 10 ms (a lock, a stalled pool) and 50 → 100 ms still count in full.
+ */
+const LATENCY_OFFSET_NS = 5_000_000;
 export const logLatency = (ns: number): number => Math.log(Math.max(0, ns) + LATENCY_OFFSET_NS);
 /** Relative changes under 5 % are not evidence, whatever the baseline spread. */
 export const latencySpreadFloor = (): number => 0.05;
