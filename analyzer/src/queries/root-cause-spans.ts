@@ -147,6 +147,88 @@ export function resolveDependencies(rows: readonly SpanStatRow[], deps: readonly
   });
 }
 
+/** A span of a trace that holds two or more error spans (where an error may have propagated). */
+export interface ErrorTraceSpan {
+  traceId: string;
+  spanId: string;
+  parentId: string;
+  service: string;
+  instance: string;
+  operation: string;
+  kind: string;
+  error: number;
+  inWindow: number;
+}
+
+/** Traces examined for propagated errors per analysis (the rest keep the direct-child rule). */
+export const MAX_ERROR_TRACES = 2000;
+
+// Every span of the traces (in either period) with two or more error spans.
+const errorTracesSql = (sampled: boolean): string => `
+SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentId, ServiceName AS service, ${INSTANCE_EXPR} AS instance,
+  SpanName AS operation, SpanKind AS kind, toUInt8(StatusCode = 'Error') AS error,
+  toUInt8(Timestamp >= fromUnixTimestamp64Nano({from:Int64})) AS inWindow
+FROM otel_traces
+WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({childTo:Int64})
+  AND TraceId IN (
+    SELECT TraceId FROM otel_traces
+    PREWHERE StatusCode = 'Error'
+    WHERE ${IN_PERIODS}${sampled ? ' AND cityHash64(TraceId) % {mod:UInt64} = 0' : ''}
+    GROUP BY TraceId HAVING count() >= 2
+    ORDER BY TraceId LIMIT ${MAX_ERROR_TRACES})`;
+
+/**
+ * The span-statistics query counts an error span as an origin when none of
+ * its *direct* children errs. Errors do not always mark every span on the way
+ * up: a client span may end OK while the service that called it fails, or only
+ * the span that logged the error carries the status (status from logs). Then a
+ * caller whose own children look fine would be named as an origin although an
+ * error started deeper in the same trace. Here every error span with an
+ * erroring *descendant* is taken out of the origin counts (of its row: same
+ * service, instance, operation, kind and period), so only the deepest errors
+ * of each trace remain origins.
+ */
+export function demotePropagatedErrors(rows: readonly SpanStatRow[], spans: readonly ErrorTraceSpan[]): SpanStatRow[] {
+  const byTrace = new Map<string, ErrorTraceSpan[]>();
+  for (const s of spans) {
+    const t = byTrace.get(s.traceId);
+    if (t) t.push(s);
+    else byTrace.set(s.traceId, [s]);
+  }
+  const demote = new Map<string, number>();
+  for (const trace of byTrace.values()) {
+    const byId = new Map(trace.map((s) => [s.spanId, s]));
+    const erroringChild = new Set<string>();
+    for (const s of trace) if (s.error && s.parentId) erroringChild.add(s.parentId);
+    const hasErroringDescendant = new Set<string>();
+    for (const s of trace) {
+      if (!s.error) continue;
+      // Walk up from each error span; a cycle or a missing parent ends the walk.
+      const seen = new Set<string>([s.spanId]);
+      for (let p = byId.get(s.parentId); p && !seen.has(p.spanId); p = byId.get(p.parentId)) {
+        seen.add(p.spanId);
+        if (p.error) hasErroringDescendant.add(p.spanId);
+      }
+    }
+    for (const id of hasErroringDescendant) {
+      // Counted as an origin by the statistics query only when no direct child errs.
+      if (erroringChild.has(id)) continue;
+      const s = byId.get(id)!;
+      const k = JSON.stringify([s.service, s.instance, s.operation, s.kind, s.inWindow]);
+      demote.set(k, (demote.get(k) ?? 0) + 1);
+    }
+  }
+  if (demote.size === 0) return [...rows];
+  return rows.map((r) => {
+    const k = JSON.stringify([r.service, r.instance, r.operation, r.kind, r.inWindow]);
+    const d = demote.get(k) ?? 0;
+    if (d === 0 || r.originErrors === 0) return r;
+    const taken = Math.min(d, r.originErrors);
+    demote.set(k, d - taken);
+    return { ...r, originErrors: r.originErrors - taken };
+  });
+}
+
 /**
  * `sampleModulus` > 1 keeps whole traces where cityHash64(TraceId) % modulus = 0
  * (parents and children together, so self times and error origins stay exact
@@ -154,16 +236,19 @@ export function resolveDependencies(rows: readonly SpanStatRow[], deps: readonly
  */
 export async function fetchSpanStats(client: ClickHouseClient, p: RcaPeriods, sampleModulus = 1): Promise<SpanStatRow[]> {
   const mod = Math.max(1, Math.floor(sampleModulus));
-  const [stats, deps] = await Promise.all([
+  const params = { ...periodParams(p), childTo: (p.toNs + 60_000_000_000n).toString(), ...(mod > 1 ? { mod } : {}) };
+  const [stats, deps, errorTraces] = await Promise.all([
     client.query({
       query: spanStatsSql(mod > 1),
-      query_params: { ...periodParams(p), childTo: (p.toNs + 60_000_000_000n).toString(), ...(mod > 1 ? { mod } : {}) },
+      query_params: params,
       format: 'JSONEachRow',
       clickhouse_settings: { ...JSON_NUMBERS, join_algorithm: 'auto', max_bytes_in_join: JOIN_MEMORY_BYTES },
     }),
     client.query({ query: DEPENDENCY_SQL, query_params: periodParams(p), format: 'JSONEachRow', clickhouse_settings: JSON_NUMBERS }),
+    client.query({ query: errorTracesSql(mod > 1), query_params: params, format: 'JSONEachRow', clickhouse_settings: JSON_NUMBERS }),
   ]);
-  return resolveDependencies(await stats.json<SpanStatRow>(), await deps.json<DependencyRow>());
+  const rows = demotePropagatedErrors(await stats.json<SpanStatRow>(), await errorTraces.json<ErrorTraceSpan>());
+  return resolveDependencies(rows, await deps.json<DependencyRow>());
 }
 
 /** Spans, metric points and log records in a period (is there anything to analyze?). */
