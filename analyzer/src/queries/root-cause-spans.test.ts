@@ -28,7 +28,7 @@ describe('resolveDependencies', () => {
 
 describe('demotePropagatedErrors', () => {
   const span = (o: Partial<ErrorTraceSpan> & Pick<ErrorTraceSpan, 'spanId' | 'service' | 'operation'>): ErrorTraceSpan => ({
-    traceId: 't1', parentId: '', instance: `${o.service}-0`, kind: 'Server', error: 0, inWindow: 1, ...o,
+    traceId: 't1', parentId: '', kind: 'Server', error: 0, inWindow: 1, ...o,
   });
   it('takes a caller out of the origin counts when an error started deeper in the same trace', () => {
     // web (error) → web client (OK: the status did not propagate) → stock server (OK) → stock internal (error).

@@ -153,7 +153,6 @@ export interface ErrorTraceSpan {
   spanId: string;
   parentId: string;
   service: string;
-  instance: string;
   operation: string;
   kind: string;
   error: number;
@@ -163,19 +162,20 @@ export interface ErrorTraceSpan {
 /** Traces examined for propagated errors per analysis (the rest keep the direct-child rule). */
 export const MAX_ERROR_TRACES = 2000;
 
-// Every span of the traces (in either period) with two or more error spans.
+// Every span of the traces (in either period) with two or more error spans. No resource
+// attribute (instance) is read: the matching spans are spread over most granules, and the map is wide.
 const errorTracesSql = (sampled: boolean): string => `
-SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentId, ServiceName AS service, ${INSTANCE_EXPR} AS instance,
+SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentId, ServiceName AS service,
   SpanName AS operation, SpanKind AS kind, toUInt8(StatusCode = 'Error') AS error,
   toUInt8(Timestamp >= fromUnixTimestamp64Nano({from:Int64})) AS inWindow
 FROM otel_traces
-WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({childTo:Int64})
-  AND TraceId IN (
+PREWHERE TraceId IN (
     SELECT TraceId FROM otel_traces
     PREWHERE StatusCode = 'Error'
     WHERE ${IN_PERIODS}${sampled ? ' AND cityHash64(TraceId) % {mod:UInt64} = 0' : ''}
     GROUP BY TraceId HAVING count() >= 2
-    ORDER BY TraceId LIMIT ${MAX_ERROR_TRACES})`;
+    ORDER BY TraceId LIMIT ${MAX_ERROR_TRACES})
+WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({childTo:Int64})`;
 
 /**
  * The span-statistics query counts an error span as an origin when none of
@@ -184,9 +184,9 @@ WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUn
  * the span that logged the error carries the status (status from logs). Then a
  * caller whose own children look fine would be named as an origin although an
  * error started deeper in the same trace. Here every error span with an
- * erroring *descendant* is taken out of the origin counts (of its row: same
- * service, instance, operation, kind and period), so only the deepest errors
- * of each trace remain origins.
+ * erroring *descendant* is taken out of the origin counts (of its rows: same
+ * service, operation, kind and period; across instances, the rows with the
+ * most origins first), so only the deepest errors of each trace remain origins.
  */
 export function demotePropagatedErrors(rows: readonly SpanStatRow[], spans: readonly ErrorTraceSpan[]): SpanStatRow[] {
   const byTrace = new Map<string, ErrorTraceSpan[]>();
@@ -214,19 +214,23 @@ export function demotePropagatedErrors(rows: readonly SpanStatRow[], spans: read
       // Counted as an origin by the statistics query only when no direct child errs.
       if (erroringChild.has(id)) continue;
       const s = byId.get(id)!;
-      const k = JSON.stringify([s.service, s.instance, s.operation, s.kind, s.inWindow]);
+      const k = JSON.stringify([s.service, s.operation, s.kind, s.inWindow]);
       demote.set(k, (demote.get(k) ?? 0) + 1);
     }
   }
-  if (demote.size === 0) return [...rows];
-  return rows.map((r) => {
-    const k = JSON.stringify([r.service, r.instance, r.operation, r.kind, r.inWindow]);
+  const out = [...rows];
+  if (demote.size === 0) return out;
+  const order = out.map((_, i) => i).sort((a, b) => out[b]!.originErrors - out[a]!.originErrors);
+  for (const i of order) {
+    const r = out[i]!;
+    const k = JSON.stringify([r.service, r.operation, r.kind, r.inWindow]);
     const d = demote.get(k) ?? 0;
-    if (d === 0 || r.originErrors === 0) return r;
+    if (d === 0 || r.originErrors === 0) continue;
     const taken = Math.min(d, r.originErrors);
     demote.set(k, d - taken);
-    return { ...r, originErrors: r.originErrors - taken };
-  });
+    out[i] = { ...r, originErrors: r.originErrors - taken };
+  }
+  return out;
 }
 
 /**
