@@ -1,5 +1,5 @@
 import { familyTwoSided, resourceFamily } from './metric-families.ts';
-import { latencySpreadFloor, logLatency, medianShift, median, proportionRise, standout, standoutStrength } from './stats.ts';
+import { countRise, latencySpreadFloor, logLatency, medianShift, median, proportionRise, standout, standoutStrength } from './stats.ts';
 import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCauseInput, SpanStat } from './types.ts';
 
 const fmtMs = (ns: number): string => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 0)} ms`;
@@ -181,10 +181,14 @@ function behaviorEvidence(spans: readonly SpanStat[]): Evidence[] {
  */
 function metricEvidence(metrics: readonly MetricStat[]): Evidence[] {
   interface Item { b: MetricStat; w: MetricStat; family: NonNullable<ReturnType<typeof resourceFamily>>; effect: number; z: number }
-  // Per metric, an offset of 1 % of the fleet's median level keeps idle pods (≈ 0) from making infinite ratios.
+  // Per metric, an offset of the fleet's median baseline level: the ratio is (w + m) / (b + m), so a
+  // change counts by how much it is against what a typical pod uses. A pod at 0.5 cores that was
+  // idle multiplies its level dozens of times; an idle pod going from 0.002 to 0.004 cores (a doubling
+  // that any scrape jitter or one request makes) barely moves against a fleet median of 0.01 — it is
+  // not a resource fault. (An offset of ~0 would make every idle pod's wiggle a large log ratio.)
   const offsets = new Map<string, number>();
   for (const [metric, levels] of groupBy(metrics.filter((m) => !m.inWindow), (m) => m.metric)) {
-    offsets.set(metric, Math.max(1e-12, 0.01 * median(levels.map((m) => Math.abs(m.q[1] ?? 0)))));
+    offsets.set(metric, Math.max(1e-12, median(levels.map((m) => Math.abs(m.q[1] ?? 0)))));
   }
   const items: Item[] = [];
   for (const { b, w } of pairBy(metrics, (r) => JSON.stringify([r.service, r.instance, r.metric, r.attributes])).values()) {
@@ -206,8 +210,11 @@ function metricEvidence(metrics: readonly MetricStat[]): Evidence[] {
   }
   const out: Evidence[] = [];
   for (const [, group] of groupBy(items, (i) => i.w.metric)) {
-    // One robust SD is at least a 25 % change of the level.
-    const adjust = standout(group.map((i) => i.effect), Math.log(1.25));
+    // One robust SD is at least a doubling against the fleet's typical level: per-minute gauges of
+    // lightly loaded pods halve and double with single requests, so a fleet that happens to be quiet
+    // in one scrape would otherwise make that churn look like several SDs. Resource faults (a CPU
+    // stress, a leak, a saturated link) move a pod by orders of magnitude against that scale.
+    const adjust = standout(group.map((i) => i.effect), Math.log(2));
     for (const { b, w, family, effect, z } of group) {
       const adjusted = adjust(effect);
       const strength = standoutStrength(adjusted, z);
@@ -285,7 +292,8 @@ function logEvidence(volumes: readonly LogVolume[], templates: readonly LogTempl
     const [service, template] = JSON.parse(k) as [string, string];
     const t = totals.get(service);
     if (!t || t.b === 0 || t.w === 0) continue;
-    const c = proportionRise(0, t.b, e.w, t.w);
+    // Exposure = the service's log volume in each period (log coverage can differ between the periods).
+    const c = countRise(e.b, t.b, e.w, t.w);
     if (c.strength <= 0) continue;
     const instance = [...e.instances].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';
     const ev: Evidence = {

@@ -107,6 +107,41 @@ describe('rankRootCauses on synthetic fleets', () => {
     expect(r.candidates[0]).toMatchObject({ service: 'c', instance: 'c-1', kind: 'cpu' });
   });
 
+  it('does not mistake an idle pod doubling its tiny CPU for a resource fault; a stressed pod stands out', () => {
+    // Most pods idle at a few millicores and wobble by ×2 from one scrape to the next; one pod is
+    // put under a CPU stress (0.004 → 0.5 cores). The idle pod that doubled must not outrank it, and
+    // on its own it is weak evidence (a doubling of a level far below the fleet's typical use).
+    const metric = (service: string, inWindow: 0 | 1, v: number): MetricStat => ({
+      service, instance: `${service}-1`, metric: 'container.cpu.usage', attributes: '', inWindow, n: 5, q: [v * 0.9, v, v * 1.1],
+    });
+    const idle = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const levels = [0.002, 0.003, 0.004, 0.003, 0.005, 0.002, 0.004, 0.003];
+    const metrics = idle.flatMap((s, i) => [metric(s, 0, levels[i]!), metric(s, 1, levels[i]! * (s === 'b' ? 2.3 : 1.05))]);
+    const r0 = rankRootCauses(input(bystanders(4), metrics));
+    expect(r0.candidates.find((c) => c.service === 'b')?.anomaly ?? 0).toBeLessThan(0.3);
+    metrics.push(metric('stressed', 0, 0.004), metric('stressed', 1, 0.5));
+    const r = rankRootCauses(input(bystanders(4), metrics));
+    expect(r.candidates[0]).toMatchObject({ service: 'stressed', kind: 'cpu' });
+    expect(r.candidates[0]!.anomaly).toBeGreaterThan(0.6);
+  });
+
+  it('a new error-log template counts by how often it recurs, not by its share of a chatty service’s logs', () => {
+    const spans = [...chainFleet(['web', 'cart', 'stock']), ...bystanders(4)];
+    const volumes = (service: string, total: number) => [
+      { service, instance: `${service}-0`, inWindow: 0, total, errors: 0 },
+      { service, instance: `${service}-0`, inWindow: 1, total, errors: 0 },
+    ];
+    // 'stock' logs 20 000 lines a period; a template never seen before now appears 25 times (0.1 % of its logs).
+    const r = rankRootCauses({
+      ...input(spans),
+      logVolumes: [...volumes('stock', 20_000), ...volumes('cart', 500)],
+      logTemplates: [{ service: 'stock', instance: 'stock-0', template: 'ERROR StockServiceImpl#<n> [reserve][catch inventory exception]', inWindow: 1, n: 25 }],
+    });
+    expect(r.candidates[0]?.service).toBe('stock');
+    const ev = r.candidates[0]!.evidence.find((e) => e.signal === 'new_log_template');
+    expect(ev?.strength ?? 0).toBeGreaterThan(0.5);
+  });
+
   it('finds nothing in a fleet where nothing changed', () => {
     const spans = [...chainFleet(['a', 'b', 'c']), ...bystanders(5)];
     expect(rankRootCauses(input(spans)).candidates).toEqual([]);

@@ -1,8 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { resourceFamily } from './metric-families.ts';
-import { gate, logLatency, medianShift, noisyOr, proportionRise, standout } from './stats.ts';
+import { countRise, gate, logLatency, medianShift, noisyOr, proportionRise, standout } from './stats.ts';
 
 describe('root-cause statistics', () => {
+  it('logLatency: sub-ms jitter of a fast span is not a shift; a fast span turning slow is', () => {
+    const fast = { q: [1.1e6, 1.17e6, 1.25e6], n: 50 };
+    const opts = { transform: logLatency, minSpread: () => 0.05 };
+    expect(medianShift(fast, { q: [1.35e6, 1.51e6, 1.7e6], n: 50 }, opts).effect).toBeLessThan(1.5);
+    expect(medianShift(fast, { q: [8e6, 10e6, 12e6], n: 50 }, opts).strength).toBeGreaterThan(0.9);
+  });
+
+  it('countRise: a conditional test of two rates, independent of how much else was logged', () => {
+    const fresh = countRise(0, 1000, 20, 1000);
+    expect(fresh.z).toBeGreaterThan(4);
+    expect(fresh.strength).toBeGreaterThan(0.9);
+    // Only the exposures' ratio matters, not their size.
+    expect(countRise(0, 1_000_000, 20, 1_000_000).strength).toBeCloseTo(fresh.strength, 9);
+    // 8 events in a window 4.5× as long as a baseline with none: what chance alone gives often enough.
+    expect(countRise(0, 100, 8, 450).strength).toBeLessThan(0.2);
+    // As many as before at the same exposure, or fewer: no rise.
+    expect(countRise(10, 500, 10, 500).strength).toBe(0);
+    expect(countRise(10, 500, 2, 500).strength).toBe(0);
+    expect(countRise(0, 0, 5, 100).strength).toBe(0);
+  });
+
   it('proportionRise: Cohen h and a two-proportion z, zero strength for a fall or no data', () => {
     const up = proportionRise(0, 200, 40, 200);
     expect(up.effect).toBeCloseTo(2 * Math.asin(Math.sqrt(0.2)), 6);

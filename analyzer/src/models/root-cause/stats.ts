@@ -62,8 +62,13 @@ export function medianShift(base: Quartiles, win: Quartiles, opts: { transform?:
   return { effect: d, z, strength: strengthOf(d, z) };
 }
 
-/** Latencies compare on a log scale with a 1 ms offset: a change counts relative to the time itself, sub-millisecond jitter barely at all. */
-const LATENCY_OFFSET_NS = 1_000_000;
+/**
+ * Latencies compare on a log scale with a 5 ms offset: a change counts relative to the time itself
+ * once that is well above a few ms, and in absolute terms below. A managed runtime's scheduling,
+ * GC and connection-pool jitter is a few ms, so a 1 ms span taking 1.5 ms is noise even when it is
+ * +50 %, while 1 → 10 ms (a lock, a stalled pool) and 50 → 100 ms still count in full.
+ */
+const LATENCY_OFFSET_NS = 5_000_000;
 export const logLatency = (ns: number): number => Math.log(Math.max(0, ns) + LATENCY_OFFSET_NS);
 /** Relative changes under 5 % are not evidence, whatever the baseline spread. */
 export const latencySpreadFloor = (): number => 0.05;
@@ -78,6 +83,24 @@ export function proportionRise(kBase: number, nBase: number, kWin: number, nWin:
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / nBase + 1 / nWin));
   const z = se > 0 ? (pW - pB) / se : 0;
   return { effect: h, z, strength: strengthOf(h, z) };
+}
+
+/**
+ * Rise of an event count (k events over an exposure) from base to win — a new error-log template, say.
+ * Conditional test of two Poisson rates: given k = kBase + kWin events, under "same rate" kWin is
+ * Binomial(k, p) with p = exposureWin / (exposureBase + exposureWin); z is its normal approximation.
+ * The effect is the log rate ratio with a ½ continuity correction (so a template never seen before
+ * has a finite effect that grows with how often it now appears). Unlike a share of all records, it
+ * does not shrink because the service also logs a lot of other things: a failure mode that was
+ * absent and now recurs is news whatever else the service says.
+ */
+export function countRise(kBase: number, exposureBase: number, kWin: number, exposureWin: number): Change {
+  if (!(exposureBase > 0) || !(exposureWin > 0) || kWin <= 0) return { effect: 0, z: 0, strength: 0 };
+  const k = kBase + kWin;
+  const p = exposureWin / (exposureBase + exposureWin);
+  const z = (kWin - k * p) / Math.sqrt(k * p * (1 - p));
+  const effect = Math.log((kWin + 0.5) / exposureWin) - Math.log((kBase + 0.5) / exposureBase);
+  return { effect, z, strength: strengthOf(effect, z) };
 }
 
 /** Noisy-OR: the probability that at least one of independent pieces of evidence is real. */
