@@ -120,6 +120,14 @@ export interface Fault {
   endsAt?: string;
 }
 
+/**
+ * An N+1 fault needs a batch of at least this many items: split into 2–4 reads
+ * it is a few separate calls, not the loop an N+1 is (Sentry's N+1 detectors,
+ * and PPO's, start at 5 calls), so ground truth would name a fault nobody
+ * could — or should — see.
+ */
+export const N_PLUS_ONE_MIN_ITEMS = 5;
+
 /** Why a fault cannot apply to a system: the step it changes does not exist there. */
 export function applicabilityProblem(kind: FaultKind, target: SystemName, edge?: { from: SystemName; to: SystemName }): string | undefined {
   const ops = systemSpec(target).operations;
@@ -129,9 +137,9 @@ export function applicabilityProblem(kind: FaultKind, target: SystemName, edge?:
   }
   switch (kind) {
     case 'n_plus_one':
-      return ops.some((op) => op.steps.some((s) => (s.kind === 'db' && (s.rows ?? 1) > 1) || (s.kind === 'call' && (s.batch ?? 1) > 1)))
+      return ops.some((op) => op.steps.some((s) => (s.kind === 'db' && s.op === 'select' && (s.rows ?? 1) >= N_PLUS_ONE_MIN_ITEMS) || (s.kind === 'call' && (s.batch ?? 1) >= N_PLUS_ONE_MIN_ITEMS)))
         ? undefined
-        : `${target} has no batched query or call to turn into N+1`;
+        : `${target} has no batched read or call of ${N_PLUS_ONE_MIN_ITEMS}+ items to turn into N+1`;
     case 'sequential':
       return ops.some((op) => op.steps.some((s) => s.kind === 'parallel')) ? undefined : `${target} makes no parallel calls`;
     case 'slow_db':
