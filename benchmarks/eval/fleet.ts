@@ -302,10 +302,12 @@ try {
     const verdict: Verdict =
       recommendations.status !== 'ok'
         ? { status: 'not available', verdict: null }
-        : recommendations.matched
+        : recommendations.matched && recommendations.expectedKinds.length > 0
           ? await verdictFor(recommendations.matched.id, verdictWaitMs)
+          : recommendations.matched
+            ? { status: 'ok', verdict: null, detail: `no ${kind} fix in the recommendation catalog: nothing to measure` }
           : { status: 'ok', verdict: null, detail: 'no matching recommendation to measure' };
-    if (!recommendations.matched) await sleep(Math.min(verdictWaitMs, 60_000)); // let the fixed system settle before the next fault's baseline
+    if (verdict.verdict === null) await sleep(Math.min(verdictWaitMs, 60_000)); // let the fixed system settle before the next fault's baseline
     healthySince = nextHealthySince;
     const strip = ({ json: _json, ...rest }: ApiScore & { json?: unknown }): ApiScore => rest;
     const result: KindResult = {
