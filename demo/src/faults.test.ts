@@ -42,7 +42,8 @@ describe('fault requests', () => {
 
 describe('applicability', () => {
   it('knows which systems have the step a fault changes', () => {
-    expect(applicabilityProblem('sequential', 'PTGS')).toMatch(/no parallel calls/);
+    expect(applicabilityProblem('sequential', 'PTGS')).toMatch(/no parallel group/);
+    expect(applicabilityProblem('sequential', 'PLOS')).toMatch(/3\+ calls/); // a pair: serializing it costs a few ms
     expect(applicabilityProblem('sequential', 'PSO')).toBeUndefined();
     expect(applicabilityProblem('slow_db', 'PUXT')).toMatch(/no database/);
     expect(applicabilityProblem('n_plus_one', 'PKES')).toMatch(/5\+ items/); // sign reads only 2 keys in one query
