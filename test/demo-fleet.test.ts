@@ -31,7 +31,10 @@ async function api<T>(path: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  ppo = await startTestPpo();
+  // Collector + API only: this test reads services, the service map and spans;
+  // the analyzer's rounds (anomalies, forecasts, recommendations…) would only
+  // compete with the fleet for the CPU.
+  ppo = await startTestPpo({ PPO_ROLES: 'collector,api' });
   fleet = await startFleet({
     endpoint: ppo.grpcUrl,
     dataDir: ppo.dataDir,

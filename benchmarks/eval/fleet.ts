@@ -7,6 +7,13 @@
 // for pattern faults, the pattern) is ranked first. Then applies the fix (a
 // deploy with a new service.version) and reads the learning loop's verdict if
 // the recommendations API exists. One line per fault kind, then a final JSON line.
+//
+// Windows: root-cause gets the fault window [fault start, now) and, as its
+// baseline, the healthy stretch right before the fault that starts after the
+// previous fault was fixed (PPO's default baseline — up to 30 min before —
+// would reach into earlier faults of this very run). The learning loop's
+// before/after windows are sized to the fault window (PPO_OUTCOME_WINDOW), so
+// "before the fix" is the faulty period and "after" is the fixed version.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +30,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string', default: '3m' },
     'fault-duration': { type: 'string', default: '2m' },
     cooldown: { type: 'string', default: '45s' },
-    'verdict-wait': { type: 'string', default: '60s' },
+    'verdict-wait': { type: 'string', default: '120s' },
     kinds: { type: 'string', default: FAULT_KINDS.join(',') },
     seed: { type: 'string', default: '42' },
     'peak-rps': { type: 'string', default: '10' },
@@ -55,6 +62,24 @@ for (const k of kinds) {
 const rng = new Random(Number(args.seed));
 const peakRps = Number(args['peak-rps']);
 
+/**
+ * Recommendation kinds that fix each fault (the catalog of
+ * analyzer/src/models/recommendations/types.ts). A latency fault (a plain
+ * sleep) and a memory leak have no specific kind in the catalog: for them any
+ * recommendation made in the injected system counts.
+ */
+const EXPECTED_RECOMMENDATION: Record<FaultKind, readonly string[]> = {
+  latency: [],
+  error_rate: ['fix-error-source'],
+  cpu_burn: ['raise-cpu', 'scale-out'],
+  memory_leak: [],
+  n_plus_one: ['batch-n-plus-one', 'add-cache'],
+  sequential: ['parallelize-calls'],
+  slow_db: ['fix-slow-query'],
+  pool_saturation: ['scale-out', 'raise-cpu'],
+};
+const VERDICTS = ['verified', 'partial', 'no-effect', 'regressed'] as const;
+
 /** Pattern names PPO's bottleneck analysis uses for the fault kinds that are patterns. */
 const EXPECTED_PATTERN: Partial<Record<FaultKind, string>> = {
   n_plus_one: 'n-plus-one',
@@ -70,15 +95,28 @@ interface ApiScore {
   top: string | null;
   detail?: string;
 }
+interface RecommendationScore extends ApiScore {
+  expectedKinds: readonly string[];
+  /** The recommendation that matched (first of an expected kind for the injected system). */
+  matched?: { id: string; kind: string; title: string };
+  /** Kinds recommended for the injected system, in rank order. */
+  targetKinds?: string[];
+}
+interface Verdict {
+  status: Availability;
+  verdict: string | null;
+  detail?: string;
+  outcome?: Record<string, unknown>;
+}
 interface KindResult {
   kind: FaultKind;
   target: SystemName;
   faultId: string;
-  window: { from: string; to: string };
-  rootCause: ApiScore;
+  window: { from: string; to: string; baselineFrom: string; baselineTo: string };
+  rootCause: ApiScore & { top3: boolean; candidates?: string[] };
   bottlenecks: ApiScore & { patternRank?: number | null; expectedPattern?: string };
-  recommendations: ApiScore;
-  fix: { newVersion: string; verdict: string | null; status: Availability; detail?: string };
+  recommendations: RecommendationScore;
+  fix: { newVersion: string } & Verdict;
 }
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -98,6 +136,10 @@ const ppo = spawn(process.execPath, ['--import', './server/threadpool-size.mjs',
     PPO_LOG_LEVEL: 'warn',
     // Compressed time: analysis rounds as often as PPO allows.
     PPO_ANALYZE_INTERVAL: process.env['PPO_ANALYZE_INTERVAL'] ?? '15s',
+    // The learning loop compares equal windows before and after a deploy:
+    // before = the fault window, after = the fixed version (PPO's minimum is 60 s).
+    PPO_OUTCOME_WINDOW: `${Math.max(60, Math.round(faultMs / 1000))}s`,
+    PPO_OUTCOME_MIN_WINDOW: '60s',
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -164,25 +206,54 @@ async function score(path: string, body: unknown, keys: string[], target: string
   }
 }
 
-async function verdictFor(target: string, fixedAt: string): Promise<{ status: Availability; verdict: string | null; detail?: string }> {
-  try {
-    const res = await fetch(`${apiBase}/recommendations?service=${encodeURIComponent(target)}`);
-    if (res.status === 404 || res.status === 405) return { status: 'not available', verdict: null };
-    if (!res.ok) return { status: 'error', verdict: null, detail: `HTTP ${res.status}` };
-    const body = (await res.json()) as Record<string, unknown>;
-    const list = (Array.isArray(body['recommendations']) ? body['recommendations'] : Array.isArray(body) ? body : []) as Record<string, unknown>[];
-    const mine = list.filter((r) => r['service'] === target);
-    // The outcome of the latest recommendation for the system, measured across the deploy.
-    for (const r of mine) {
-      const outcome = (r['outcome'] ?? r['verdict'] ?? r['measured']) as unknown;
-      if (outcome !== undefined && outcome !== null) {
-        const v = typeof outcome === 'object' ? String((outcome as Record<string, unknown>)['verdict'] ?? (outcome as Record<string, unknown>)['status'] ?? JSON.stringify(outcome)) : String(outcome);
-        return { status: 'ok', verdict: v, detail: `after fix at ${fixedAt}` };
+/**
+ * Scores optimize-performance: the rank (in the whole ranked answer) of the
+ * first recommendation for the injected system of a kind that fixes the fault
+ * (any kind when the catalog has none for it).
+ */
+function scoreRecommendations(r: ApiScore & { json?: unknown }, kind: FaultKind, target: string): RecommendationScore {
+  const expectedKinds = EXPECTED_RECOMMENDATION[kind];
+  const { json: _json, ...base } = r;
+  if (r.status !== 'ok') return { ...base, expectedKinds };
+  const list = ((r.json as { recommendations?: { id: string; service: string; kind: string; title: string }[] }).recommendations ?? []);
+  const i = list.findIndex((x) => x.service === target && (expectedKinds.length === 0 || expectedKinds.includes(x.kind)));
+  const hit = i >= 0 ? list[i] : undefined;
+  return {
+    status: 'ok',
+    rank: i >= 0 ? i + 1 : null,
+    top: list[0] ? `${list[0].service}:${list[0].kind}` : null,
+    expectedKinds,
+    ...(hit ? { matched: { id: hit.id, kind: hit.kind, title: hit.title } } : {}),
+    targetKinds: list.filter((x) => x.service === target).map((x) => x.kind),
+  };
+}
+
+/**
+ * After the fix: runs the learning loop now (POST /optimize {jobs: [outcomes]})
+ * until the matched recommendation carries a verdict — its `status` becomes
+ * verified | partial | no-effect | regressed and `outcome.verdict` says the same —
+ * or `waitMs` passes (the after window must first reach PPO_OUTCOME_MIN_WINDOW).
+ */
+async function verdictFor(recId: string, waitMs: number): Promise<Verdict> {
+  const deadline = Date.now() + waitMs;
+  let last = 'not measured yet';
+  for (;;) {
+    try {
+      const run = await post('/optimize', { jobs: ['outcomes'] });
+      if (run.status === 404) return { status: 'not available', verdict: null };
+      const res = await fetch(`${apiBase}/recommendations/${recId}`);
+      if (res.status === 404) return { status: 'error', verdict: null, detail: `recommendation ${recId} not stored` };
+      if (!res.ok) return { status: 'error', verdict: null, detail: `HTTP ${res.status}` };
+      const rec = (await res.json()) as { status: string; outcome?: Record<string, unknown> };
+      if ((VERDICTS as readonly string[]).includes(rec.status)) {
+        return { status: 'ok', verdict: rec.status, ...(rec.outcome ? { outcome: rec.outcome, detail: String(rec.outcome['reason'] ?? '') } : {}) };
       }
+      last = `status ${rec.status}`;
+    } catch (err) {
+      last = String(err);
     }
-    return { status: 'ok', verdict: null, detail: `${mine.length} recommendation(s) for ${target}, none with a measured outcome yet` };
-  } catch (err) {
-    return { status: 'error', verdict: null, detail: String(err) };
+    if (Date.now() > deadline) return { status: 'ok', verdict: null, detail: `${last} after ${Math.round(waitMs / 1000)} s` };
+    await sleep(10_000);
   }
 }
 
@@ -200,6 +271,8 @@ try {
   console.log(`fleet of ${fleet.systems.length} systems exporting to PPO (${apiBase}); baseline ${baselineMs / 1000} s`);
   await sleep(baselineMs);
   const running = fleet.systems.map((s) => s.name);
+  // The first baseline starts once every system has served a while (not at its cold start).
+  let healthySince = new Date(Date.now() - Math.min(baselineMs, Math.max(30_000, baselineMs - 30_000))).toISOString();
   for (const kind of kinds) {
     const candidates = applicableTargets(kind, running);
     const target = rng.pick(candidates);
@@ -208,9 +281,9 @@ try {
     await sleep(faultMs);
     const to = new Date().toISOString();
     const body = { from, to };
-    const rootCause = await score('/root-cause', body, ['candidates'], target);
+    const rootCause = await score('/root-cause', { ...body, baseline_from: healthySince, baseline_to: from }, ['candidates'], target);
     const bottlenecks = await score('/analyze-bottlenecks', body, ['bottlenecks'], target);
-    const recommendations = await score('/optimize-performance', body, ['recommendations'], target);
+    const recommendations = scoreRecommendations(await score('/optimize-performance', body, ['recommendations'], target), kind, target);
     const expectedPattern = EXPECTED_PATTERN[kind];
     let patternRank: number | null | undefined;
     if (expectedPattern && bottlenecks.status === 'ok') {
@@ -218,27 +291,39 @@ try {
       const i = patterns.findIndex((p) => p.kind === expectedPattern && p.service === target);
       patternRank = i >= 0 ? i + 1 : null;
     }
+    const rcCandidates = rootCause.status === 'ok' ? ((rootCause.json as { candidates?: { service: string }[] }).candidates ?? []).slice(0, 5).map((c) => c.service) : undefined;
     const fixed = fleet.faults.fix(fault.id);
     const newVersion = fixed?.serviceVersion ?? '';
-    const fixedAt = new Date().toISOString();
     await fleet.waitForDeploy(target, newVersion).catch(() => undefined);
-    // The learning loop compares before/after the deploy: give it time to measure.
-    const verdict = recommendations.status === 'ok' ? (await sleep(verdictWaitMs), await verdictFor(target, fixedAt)) : { status: 'not available' as const, verdict: null };
+    const baselineFrom = healthySince;
+    // The next fault's baseline starts once the redeployed system has warmed up.
+    const nextHealthySince = new Date(Date.now() + 20_000).toISOString();
+    // The learning loop compares before/after the deploy: it measures once the after window is long enough.
+    const verdict: Verdict =
+      recommendations.status !== 'ok'
+        ? { status: 'not available', verdict: null }
+        : recommendations.matched && recommendations.expectedKinds.length > 0
+          ? await verdictFor(recommendations.matched.id, verdictWaitMs)
+          : recommendations.matched
+            ? { status: 'ok', verdict: null, detail: `no ${kind} fix in the recommendation catalog: nothing to measure` }
+          : { status: 'ok', verdict: null, detail: 'no matching recommendation to measure' };
+    if (verdict.verdict === null) await sleep(Math.min(verdictWaitMs, 60_000)); // let the fixed system settle before the next fault's baseline
+    healthySince = nextHealthySince;
     const strip = ({ json: _json, ...rest }: ApiScore & { json?: unknown }): ApiScore => rest;
     const result: KindResult = {
       kind,
       target,
       faultId: fault.id,
-      window: { from, to },
-      rootCause: strip(rootCause),
+      window: { from, to, baselineFrom, baselineTo: from },
+      rootCause: { ...strip(rootCause), top3: rootCause.rank !== null && rootCause.rank <= 3, ...(rcCandidates ? { candidates: rcCandidates } : {}) },
       bottlenecks: { ...strip(bottlenecks), ...(expectedPattern ? { expectedPattern, patternRank: patternRank ?? null } : {}) },
-      recommendations: strip(recommendations),
+      recommendations,
       fix: { newVersion, ...verdict },
     };
     results.push(result);
     const fmt = (s: ApiScore): string => (s.status === 'ok' ? `rank ${s.rank ?? '-'} (top ${s.top ?? '-'})` : s.status);
     console.log(
-      `${kind.padEnd(16)} at ${target.padEnd(5)} root-cause ${fmt(rootCause)}; bottlenecks ${fmt(bottlenecks)}${expectedPattern ? ` pattern ${patternRank ?? '-'}` : ''}; recommendations ${fmt(recommendations)}; fix -> ${newVersion} verdict ${verdict.verdict ?? verdict.status}`,
+      `${kind.padEnd(16)} at ${target.padEnd(5)} root-cause ${fmt(rootCause)}; bottlenecks ${fmt(bottlenecks)}${expectedPattern ? ` pattern ${patternRank ?? '-'}` : ''}; recommendations ${fmt(recommendations)}${recommendations.matched ? ` ${recommendations.matched.kind}` : ''} [${(recommendations.targetKinds ?? []).join(',')}]; fix -> ${newVersion} verdict ${verdict.verdict ?? verdict.status}${verdict.detail ? ` (${verdict.detail})` : ''}`,
     );
     await sleep(cooldownMs);
   }
@@ -263,9 +348,10 @@ console.log(
     durationS: Math.round((Date.now() - started) / 1000),
     fleetRssMiB: Math.round((rss.totalBytes - rss.supervisorBytes) / 2 ** 20),
     summary: {
-      rootCause: firstRate((r) => r.rootCause),
+      rootCause: { ...firstRate((r) => r.rootCause), top3: results.filter((r) => r.rootCause.top3).length },
       bottlenecks: firstRate((r) => r.bottlenecks),
-      recommendations: firstRate((r) => r.recommendations),
+      recommendations: { ...firstRate((r) => r.recommendations), found: results.filter((r) => r.recommendations.rank !== null).length },
+      verdicts: Object.fromEntries(VERDICTS.map((v) => [v, results.filter((r) => r.fix.verdict === v).length])),
       patternsFound: results.filter((r) => r.bottlenecks.patternRank !== undefined && r.bottlenecks.patternRank !== null).length,
       patternFaults: results.filter((r) => r.bottlenecks.expectedPattern !== undefined).length,
     },

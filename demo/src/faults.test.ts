@@ -42,10 +42,13 @@ describe('fault requests', () => {
 
 describe('applicability', () => {
   it('knows which systems have the step a fault changes', () => {
-    expect(applicabilityProblem('sequential', 'PTGS')).toMatch(/no parallel calls/);
+    expect(applicabilityProblem('sequential', 'PTGS')).toMatch(/no parallel group/);
+    expect(applicabilityProblem('sequential', 'PLOS')).toMatch(/3\+ calls/); // a pair: serializing it costs a few ms
     expect(applicabilityProblem('sequential', 'PSO')).toBeUndefined();
     expect(applicabilityProblem('slow_db', 'PUXT')).toMatch(/no database/);
-    expect(applicabilityProblem('n_plus_one', 'PKES')).toBeUndefined(); // sign reads 2 keys in one query
+    expect(applicabilityProblem('n_plus_one', 'PKES')).toMatch(/5\+ items/); // sign reads only 2 keys in one query
+    expect(applicabilityProblem('n_plus_one', 'PDT')).toMatch(/5\+ items/); // 4 models: a few reads, not a loop
+    expect(applicabilityProblem('n_plus_one', 'PAT')).toBeUndefined(); // report reads 10 scores, tags them in one call
     expect(applicabilityProblem('latency', 'PSO', { from: 'PSO', to: 'PKM' })).toMatch(/never calls/);
     for (const kind of FAULT_KINDS) expect(applicableTargets(kind).length).toBeGreaterThan(3);
   });

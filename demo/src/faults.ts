@@ -120,6 +120,23 @@ export interface Fault {
   endsAt?: string;
 }
 
+/**
+ * An N+1 fault needs a batch of at least this many items: split into 2–4 reads
+ * it is a few separate calls, not the loop an N+1 is (Sentry's N+1 detectors,
+ * and PPO's, start at 5 calls), so ground truth would name a fault nobody
+ * could — or should — see.
+ */
+export const N_PLUS_ONE_MIN_ITEMS = 5;
+
+/**
+ * A sequential fault needs a parallel group of at least this many calls: two
+ * calls run one after the other cost at most the shorter one more (a few ms in
+ * this fleet, inside its latency noise: eval:fleet measured PLOS's pair
+ * serialized as +28 %, p = 0.63), and consecutive-call detectors (Sentry's,
+ * PPO's) start at 3.
+ */
+export const SEQUENTIAL_MIN_CALLS = 3;
+
 /** Why a fault cannot apply to a system: the step it changes does not exist there. */
 export function applicabilityProblem(kind: FaultKind, target: SystemName, edge?: { from: SystemName; to: SystemName }): string | undefined {
   const ops = systemSpec(target).operations;
@@ -129,11 +146,13 @@ export function applicabilityProblem(kind: FaultKind, target: SystemName, edge?:
   }
   switch (kind) {
     case 'n_plus_one':
-      return ops.some((op) => op.steps.some((s) => (s.kind === 'db' && (s.rows ?? 1) > 1) || (s.kind === 'call' && (s.batch ?? 1) > 1)))
+      return ops.some((op) => op.steps.some((s) => (s.kind === 'db' && s.op === 'select' && (s.rows ?? 1) >= N_PLUS_ONE_MIN_ITEMS) || (s.kind === 'call' && (s.batch ?? 1) >= N_PLUS_ONE_MIN_ITEMS)))
         ? undefined
-        : `${target} has no batched query or call to turn into N+1`;
+        : `${target} has no batched read or call of ${N_PLUS_ONE_MIN_ITEMS}+ items to turn into N+1`;
     case 'sequential':
-      return ops.some((op) => op.steps.some((s) => s.kind === 'parallel')) ? undefined : `${target} makes no parallel calls`;
+      return ops.some((op) => op.steps.some((s) => s.kind === 'parallel' && s.calls.length >= SEQUENTIAL_MIN_CALLS))
+        ? undefined
+        : `${target} makes no parallel group of ${SEQUENTIAL_MIN_CALLS}+ calls`;
     case 'slow_db':
       return ops.some((op) => op.steps.some((s) => s.kind === 'db')) ? undefined : `${target} makes no database calls`;
     default:
