@@ -41,6 +41,14 @@ describe('draftsFromPatterns', () => {
     expect(d?.priorConfidence).toBe(0.6);
   });
 
+  it('turns a slow statement under a caller into fix-slow-query on the caller', () => {
+    const stats = new Map([[opKey('orders', 'GET /orders'), { p50Ms: 300, calls: 80, errors: 0 }]]);
+    const slow: PatternSummary = { ...nPlusOne, kind: 'slow-db-statement', target: 'SELECT orders', traces: 80, occurrences: 80, wastedMsTotal: 80 * 150 };
+    const [d] = draftsFromPatterns(findings({ patterns: [slow] }), stats);
+    expect(d).toMatchObject({ kind: 'fix-slow-query', service: 'orders', operation: 'GET /orders', findingKey: 'SELECT orders', expectedImprovement: { current: 300, expected: 150 } });
+    expect(d?.title).toContain('SELECT orders');
+  });
+
   it('ignores kinds without a recommendation', () => {
     const stats = new Map([[opKey('orders', 'GET /orders'), { p50Ms: 120, calls: 80, errors: 0 }]]);
     expect(draftsFromPatterns(findings({ patterns: [{ ...nPlusOne, kind: 'retry-storm' }] }), stats)).toEqual([]);

@@ -65,10 +65,37 @@ const evidenceOf = (e: readonly BottleneckEvidence[]): RecommendationEvidence[] 
 const PATTERN_KINDS: Partial<Record<PatternSummary['kind'], RecommendationKind>> = {
   'n-plus-one': 'batch-n-plus-one',
   'sequential-calls': 'parallelize-calls',
+  // A statement over the slow-query line deep in a call tree rarely holds 20% of the
+  // entry point's critical path (what draftsFromSlowQueries needs), yet it is what
+  // its caller waits for: the pattern names it, with the time above the line.
+  'slow-db-statement': 'fix-slow-query',
 };
 
+function patternText(kind: RecommendationKind, p: PatternSummary, perTrace: number, savedPerTrace: number): { title: string; detail: string } {
+  const target = p.target ?? '';
+  const saved = round(savedPerTrace, 1);
+  switch (kind) {
+    case 'batch-n-plus-one':
+      return {
+        title: `Batch the N+1 calls to ${target} in ${p.service} ${p.operation}`,
+        detail: `${p.operation} issues one call per item to ${target} (${perTrace} runs per affected trace, ${p.traces} traces, ${saved} ms wasted per trace). One batched call (IN list, bulk endpoint, DataLoader) costs about as much as the slowest of them.`,
+      };
+    case 'fix-slow-query':
+      return {
+        title: `Speed up the slow query ${target} in ${p.service} ${p.operation}`,
+        detail: `${p.operation} waits on ${target}, which runs over the slow-query line (${perTrace} slow runs per affected trace, ${p.traces} traces, ${saved} ms above the line per trace). Check its plan: a missing index, a full scan, or fetching more rows than used.`,
+      };
+    default:
+      return {
+        title: `Run the sequential calls ${target} of ${p.service} ${p.operation} concurrently`,
+        detail: `${p.operation} waits for ${target} one after the other although none uses another's answer (${p.traces} traces, ${saved} ms per trace). Issue them concurrently (Promise.all, async fan-out) so they cost the slowest one, not the sum.`,
+      };
+  }
+}
+
 /**
- * N+1 → batch-n-plus-one, sequential calls → parallelize-calls: the caller
+ * N+1 → batch-n-plus-one, sequential calls → parallelize-calls, slow
+ * statements → fix-slow-query: the caller
  * operation's p50 should drop by the time the pattern wastes per affected
  * trace, weighted by the share of the caller's calls that show it.
  */
@@ -86,14 +113,7 @@ export function draftsFromPatterns(f: TraceFindings, stats: ReadonlyMap<string, 
     if (relGain <= 0) continue;
     const perTrace = round(p.occurrences / p.traces, 1);
     const target = p.target ?? '';
-    const title =
-      kind === 'batch-n-plus-one'
-        ? `Batch the N+1 calls to ${target} in ${p.service} ${p.operation}`
-        : `Run the sequential calls ${target} of ${p.service} ${p.operation} concurrently`;
-    const detail =
-      kind === 'batch-n-plus-one'
-        ? `${p.operation} issues one call per item to ${target} (${perTrace} runs per affected trace, ${p.traces} traces, ${round(savedPerTrace, 1)} ms wasted per trace). One batched call (IN list, bulk endpoint, DataLoader) costs about as much as the slowest of them.`
-        : `${p.operation} waits for ${target} one after the other although none uses another's answer (${p.traces} traces, ${round(savedPerTrace, 1)} ms per trace). Issue them concurrently (Promise.all, async fan-out) so they cost the slowest one, not the sum.`;
+    const { title, detail } = patternText(kind, p, perTrace, savedPerTrace);
     out.push({
       service: p.service,
       operation: p.operation,

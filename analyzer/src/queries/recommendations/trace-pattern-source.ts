@@ -40,10 +40,13 @@ export function tracePatternSource(opts: TracePatternSourceOptions = {}): Recomm
       );
       const db = new Set(dbRows.map((x) => opKey(x.s, x.o)));
       const findings = { tracesAnalyzed: r.tracesAnalyzed, sampleModulus: r.sampleModulus, latencyP50Ms: r.latencyP50Ms, bottlenecks, patterns };
-      return [
-        ...draftsFromPatterns(findings, stats),
-        ...draftsFromSlowQueries(findings, stats, db, opts.slowQueryMinShare === undefined ? {} : { slowQueryMinShare: opts.slowQueryMinShare }),
-      ];
+      const slowQueries = draftsFromSlowQueries(findings, stats, db, opts.slowQueryMinShare === undefined ? {} : { slowQueryMinShare: opts.slowQueryMinShare });
+      // One slow-query recommendation per finding: a service whose database call holds
+      // the critical path gets that one; the pattern's (named by normalized statement,
+      // not by span name, so the two cannot be matched exactly) only where there is none.
+      const onPath = new Set(slowQueries.map((d) => d.service));
+      const fromPatterns = draftsFromPatterns(findings, stats).filter((d) => d.kind !== 'fix-slow-query' || !onPath.has(d.service));
+      return [...fromPatterns, ...slowQueries];
     },
   };
 }
