@@ -108,3 +108,4 @@ export type { AnomalyEvidence, CapacityPlanSummary, SloBurnFinding } from './mod
 export { capacitySource, rightSizingSource, sloBurnSource } from './queries/recommendations/capacity-sources.ts';
 export { etsDemandForecaster } from './models/capacity/ets-demand.ts';
 export type { EtsDemandOptions, LabelledForecaster } from './models/capacity/ets-demand.ts';
+export { peerColumns } from './queries/peer-columns.ts';

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { peerColumns } from './peer-columns.ts';
 import { INSTANCE_EXPR, JSON_NUMBERS, periodParams, type RcaPeriods } from './root-cause-window.ts';
 
 /**
@@ -32,24 +33,9 @@ export interface SpanStatRow {
   durP50: number;
 }
 
-// How dependencies without spans of their own are named (the service map's
-// rule: peer.service, then database / messaging system + address, then the host).
-const PEER_COLUMNS = `
-    if(SpanAttributes['db.system.name'] != '', SpanAttributes['db.system.name'], SpanAttributes['db.system']) AS dbSystem,
-    SpanAttributes['messaging.system'] AS msgSystem,
-    if(SpanAttributes['server.address'] != '', SpanAttributes['server.address'], SpanAttributes['net.peer.name']) AS host,
-    multiIf(
-      dbSystem != '', 'database',
-      msgSystem != '', 'messaging',
-      host != '' OR SpanAttributes['peer.service'] != '', 'external',
-      '') AS peerKind,
-    multiIf(
-      SpanAttributes['peer.service'] != '', SpanAttributes['peer.service'],
-      peerKind = 'database', arrayStringConcat(arrayFilter(x -> x != '', [dbSystem, host,
-        if(SpanAttributes['db.namespace'] != '', SpanAttributes['db.namespace'], SpanAttributes['db.name'])]), '/'),
-      peerKind = 'messaging', arrayStringConcat(arrayFilter(x -> x != '', [msgSystem,
-        if(SpanAttributes['messaging.destination.name'] != '', SpanAttributes['messaging.destination.name'], SpanAttributes['messaging.destination'])]), '/'),
-      host) AS peer`;
+// Dependencies without spans of their own are named as on the service map;
+// this query reads client/producer spans only.
+const PEER_COLUMNS = peerColumns({ externalOnClientSpansOnly: false });
 
 const IN_PERIODS = `((Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({bTo:Int64}))
     OR (Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})))`;

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { peerColumns } from '@ppo/analyzer';
 
 export type EdgeKind = 'request' | 'messaging' | 'database' | 'external';
 export type PeerKind = 'database' | 'messaging' | 'external';
@@ -56,31 +57,10 @@ WHERE c.ServiceName != p.ServiceName
 GROUP BY caller, callee, kind
 `;
 
-// Un-instrumented peers, named from the calling span's attributes, current
-// semantic conventions first, then the older names:
-//   database   db.system.name | db.system, + server.address | net.peer.name, + db.namespace | db.name
-//   messaging  messaging.system, + messaging.destination.name | messaging.destination
-//   external   server.address | net.peer.name (HTTP/RPC clients)
-// peer.service, when set, is the name the application itself gave the peer
-// and wins. Database and messaging attributes count on any span that is not
-// an entry span (some libraries give their spans no kind); a bare address
-// only on Client spans, where it means "the host this call went to".
-const PEER_COLUMNS = `
-    if(SpanAttributes['db.system.name'] != '', SpanAttributes['db.system.name'], SpanAttributes['db.system']) AS dbSystem,
-    SpanAttributes['messaging.system'] AS msgSystem,
-    if(SpanAttributes['server.address'] != '', SpanAttributes['server.address'], SpanAttributes['net.peer.name']) AS host,
-    multiIf(
-      dbSystem != '', 'database',
-      msgSystem != '', 'messaging',
-      SpanKind = 'Client' AND (host != '' OR SpanAttributes['peer.service'] != ''), 'external',
-      '') AS peerKind,
-    multiIf(
-      SpanAttributes['peer.service'] != '', SpanAttributes['peer.service'],
-      peerKind = 'database', arrayStringConcat(arrayFilter(x -> x != '', [dbSystem, host,
-        if(SpanAttributes['db.namespace'] != '', SpanAttributes['db.namespace'], SpanAttributes['db.name'])]), '/'),
-      peerKind = 'messaging', arrayStringConcat(arrayFilter(x -> x != '', [msgSystem,
-        if(SpanAttributes['messaging.destination.name'] != '', SpanAttributes['messaging.destination.name'], SpanAttributes['messaging.destination'])]), '/'),
-      host) AS peer`;
+// Un-instrumented peers (see peerColumns). Database and messaging attributes
+// count on any span that is not an entry span (some libraries give their spans
+// no kind); a bare address only on Client spans.
+const PEER_COLUMNS = peerColumns({ externalOnClientSpansOnly: true });
 
 // Calls to a peer that no instrumented service answered: the calling span has
 // no child Server/Consumer span (nor a child without a kind) in the window.
