@@ -1,17 +1,8 @@
 // Entry point of `npm start`: parse config once, start every configured role,
 // stop cleanly (flush queued rows, close ClickHouse) on SIGINT/SIGTERM.
-import { ConfigError, createLogger, loadConfig, startPpo } from '@ppo/server';
+import { createLogger, loadConfigOrExit, startPpo } from '@ppo/server';
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit(process.env);
 const log = createLogger(config.logLevel);
 const ppo = await startPpo(config, log).catch((err: unknown) => {
   log.fatal({ err }, 'PPO failed to start');

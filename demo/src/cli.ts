@@ -3,7 +3,7 @@
 // injects into a fleet already running on the control port (or starts one and
 // injects once it is up).
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, loadConfig, startPpo, type Ppo } from '@ppo/server';
+import { createLogger, loadConfigOrExit, startPpo, type Ppo } from '@ppo/server';
 import { z } from 'zod';
 import { startFleet, type Fleet } from './fleet.ts';
 import { faultRequestSchema, parseDuration } from './faults.ts';
@@ -108,16 +108,7 @@ if (args.day !== undefined && dayMs === undefined) {
   process.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit(process.env);
 const log = createLogger(config.logLevel);
 let ppo: Ppo | undefined;
 let fleet: Fleet | undefined;

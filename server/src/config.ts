@@ -144,3 +144,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.PPO_LOG_LEVEL,
   };
 }
+
+/** For command-line entry points: the config, or exit 2 with the message naming every invalid variable. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): PpoConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
