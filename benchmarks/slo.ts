@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     services: { type: 'string', default: '20' },
     days: { type: 'string', default: '30' },
     queries: { type: 'string', default: '60' },
+    'small-inserts': { type: 'string', default: '300' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -36,7 +37,7 @@ if (args.help) {
   process.exit(0);
 }
 const num = (name: string, min: number): number => numberOption(args, name, min, { integer: true });
-const opts = { spans: num('spans', 3), services: num('services', 1), days: num('days', 1), queries: num('queries', 1) };
+const opts = { spans: num('spans', 3), services: num('services', 1), days: num('days', 1), queries: num('queries', 1), smallInserts: num('small-inserts', 1) };
 const log = (msg: string): void => void process.stderr.write(`[bench:slo] ${msg}\n`);
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
@@ -63,12 +64,12 @@ SELECT
   if(j = 0 AND rand(r) % 100 = 0, 'Error', 'Unset')
 FROM (SELECT intDiv(number, 3) AS r, number % 3 AS j FROM numbers({rows:UInt64}))`;
 
-async function ingestRun(run: number): Promise<number> {
+async function ingestRun(run: number, batch = 100_000, total = opts.spans): Promise<number> {
   const t0 = performance.now();
-  // In 100k-span inserts, as the collector's batcher would send them.
-  for (let done = 0; done < opts.spans; done += 100_000) {
-    const rows = Math.min(100_000, opts.spans - done);
-    await client.command({ query: SPANS_SQL, query_params: { start: (BigInt(Date.now() - 86_400_000) * 1_000_000n + BigInt(run * 1e15 + done * 1e7)).toString(), run: run * 1000 + done / 100_000, rows } });
+  // In 100k-span inserts, as the collector's batcher sends them under load (or `batch`-span ones, as at low traffic).
+  for (let done = 0; done < total; done += batch) {
+    const rows = Math.min(batch, total - done);
+    await client.command({ query: SPANS_SQL, query_params: { start: (BigInt(Date.now() - 86_400_000) * 1_000_000n + BigInt(run * 1e15 + done * 1e7)).toString(), run: run * 100_000 + done / batch, rows } });
   }
   return (performance.now() - t0) / 1000;
 }
@@ -76,12 +77,16 @@ async function ingestRun(run: number): Promise<number> {
 log(`ingest: ${opts.spans} spans with the 0015 views ...`);
 await ingestRun(0); // warm-up
 const withViewsS = await ingestRun(1);
+// Many small inserts (30 spans each): the views' fixed cost per insert (a part per target table).
+const smallWithS = await ingestRun(3, 30, 30 * opts.smallInserts);
 const histRows = await count('SELECT count() AS n FROM ppo_slo_hist_1m_service');
 await client.command({ query: 'DROP VIEW ppo_slo_hist_1m_service_mv' });
 await client.command({ query: 'DROP VIEW ppo_slo_hist_1m_operation_mv' });
 log(`ingest: ${opts.spans} spans without them ...`);
 const withoutViewsS = await ingestRun(2);
+const smallWithoutS = await ingestRun(4, 30, 30 * opts.smallInserts);
 const overheadPct = ((withViewsS - withoutViewsS) / withoutViewsS) * 100;
+log(`${opts.smallInserts} inserts of 30 spans: ${round((smallWithS / opts.smallInserts) * 1000, 2)} ms each with the views, ${round((smallWithoutS / opts.smallInserts) * 1000, 2)} ms without`);
 log(`with views ${round(withViewsS, 2)} s (${Math.round(opts.spans / withViewsS)} spans/s), without ${round(withoutViewsS, 2)} s: overhead ${round(overheadPct)} %`);
 
 // -------------------------------------------------------- 2. evaluation cost
@@ -126,7 +131,7 @@ await storage.close();
 rmSync(dataDir, { recursive: true, force: true });
 console.log(
   JSON.stringify({
-    ingest: { spans: opts.spans, with_views_s: round(withViewsS, 2), without_views_s: round(withoutViewsS, 2), overhead_pct: round(overheadPct), hist_rows_per_100k_spans: Math.round((histRows / opts.spans) * 100_000) },
+    ingest: { spans: opts.spans, with_views_s: round(withViewsS, 2), without_views_s: round(withoutViewsS, 2), overhead_pct: round(overheadPct), small_insert_ms: { with_views: round((smallWithS / opts.smallInserts) * 1000, 2), without_views: round((smallWithoutS / opts.smallInserts) * 1000, 2) }, hist_rows_per_100k_spans: Math.round((histRows / opts.spans) * 100_000) },
     evaluation: { services: opts.services, days: opts.days, rollup_rows: evalRows, queries: opts.queries, p50_ms: round(q(0.5)), p95_ms: round(q(0.95)), max_ms: round(times.at(-1) ?? 0) },
   }),
 );
