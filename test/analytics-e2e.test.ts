@@ -9,21 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendOrdersTraffic } from './helpers/orders-traffic.ts';
-import { settled, startTestPpo, type TestPpo } from './helpers/start-ppo.ts';
+import { apiCall } from './helpers/http.ts';
+import { startTestPpo, type TestPpo } from './helpers/start-ppo.ts';
 
 const MIN = 60_000;
 let ppo: TestPpo;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  await settled();
-  const res = await fetch(`${ppo.apiBase}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (method: string, path: string, body?: unknown) => apiCall(ppo.apiBase, method, path, body);
 
 beforeAll(async () => {
   // Rounds only when the test asks (POST /optimize).

@@ -56,6 +56,22 @@ export async function apiGet(apiBase: string, path: string, headers: Record<stri
   return toReply(res);
 }
 
+/**
+ * Any method against the API (`path` relative to /api/ppo), a JSON body when
+ * given, once earlier writes are in ClickHouse. `json` is loosely typed: tests
+ * read deep into responses and assert on what they find.
+ */
+export async function apiCall(apiBase: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  await settled();
+  const res = await fetch(`${apiBase}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const reply = await toReply(res);
+  return { status: reply.status, json: reply.json };
+}
+
 /** Unix nanoseconds of an HrTime-like [seconds, nanos] pair, as a decimal string. */
 export function hrNanos([seconds, nanos]: readonly [number, number]): string {
   return (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString();

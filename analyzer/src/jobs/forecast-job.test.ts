@@ -12,7 +12,7 @@ import { TABLE_COLUMNS } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
 import { LiveEvents } from '../events/live-events.ts';
 import { spanTsvRow } from '../queries/testing/span-tsv.ts';
-import { createForecastJob } from './forecast-job.ts';
+import { createForecastJob, type ForecastRow } from './forecast-job.ts';
 import type { JobContext } from './job.ts';
 
 const T0_S = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -62,21 +62,7 @@ function context(): JobContext {
   return { client: storage.client, events: new LiveEvents(), log, now: NOW_MS, signal: new AbortController().signal };
 }
 
-interface Row {
-  ServiceName: string;
-  Metric: string;
-  IssuedAt: string;
-  T: number;
-  Model: string;
-  Value: number;
-  Lower80: number;
-  Upper80: number;
-  Lower95: number;
-  Upper95: number;
-  TrainingPoints: number;
-  BacktestMase: number | null;
-  BacktestSmape: number | null;
-}
+type Row = Omit<ForecastRow, 'StepSeconds' | 'BacktestCoverage80'>;
 
 describe('forecast job', () => {
   it('stores rate, error-rate and p95 forecasts for each active service, with issue time and backtest', async () => {

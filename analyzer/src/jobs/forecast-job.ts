@@ -38,7 +38,8 @@ export const FORECAST_JOB_DEFAULTS = {
 /** Training window per backtest origin: the backtest checks the model settings, it need not refit a whole week 3 times. */
 const BACKTEST_MAX_TRAIN = 4032;
 
-interface ForecastRow {
+/** A row of ppo_forecasts as the job writes it (and, with T in unix seconds, as it reads back). */
+export interface ForecastRow {
   IssuedAt: string;
   ServiceName: string;
   Metric: string;
