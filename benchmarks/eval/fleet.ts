@@ -24,6 +24,7 @@ import { pino } from 'pino';
 import { applicableTargets, FAULT_KINDS, faultRequestSchema, parseDuration, startFleet, type Fault, type FaultKind, type Fleet, type SystemName } from '@ppo/demo';
 import { freePort } from '../lib/ppo-process.ts';
 import { Random } from '../lib/random.ts';
+import { PPO_NODE_ARGS, ppoProcessEnv } from '@ppo/server/launch';
 
 const { values: args } = parseArgs({
   options: {
@@ -123,10 +124,10 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 const dataDir = await mkdtemp(join(tmpdir(), 'ppo-eval-fleet-'));
 const ports = { grpc: await freePort(), http: await freePort(), api: await freePort() };
 const apiBase = `http://127.0.0.1:${ports.api}/api/ppo`;
-const ppo = spawn(process.execPath, ['--import', './server/threadpool-size.mjs', '--import', 'tsx', 'ppo.ts'], {
+const ppo = spawn(process.execPath, [...PPO_NODE_ARGS], {
   cwd: repoRoot,
   env: {
-    ...process.env,
+    ...ppoProcessEnv(),
     PPO_DATA_DIR: dataDir,
     PPO_LISTEN_HOST: '127.0.0.1',
     PPO_OTLP_GRPC_PORT: String(ports.grpc),

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PPO_NODE_ARGS, ppoProcessEnv } from '@ppo/server/launch';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1 (listen(0), read it, close). */
 export async function freePort(): Promise<number> {
@@ -58,10 +59,10 @@ const PINO_WARN = 40;
  */
 export async function startPpoProcess(opts: PpoProcessOptions): Promise<PpoProcess> {
   const ports = { grpc: await freePort(), http: await freePort(), api: await freePort() };
-  const child: ChildProcess = spawn(process.execPath, [...opts.nodeFlags, '--import', './server/threadpool-size.mjs', '--import', 'tsx', 'ppo.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...opts.nodeFlags, ...PPO_NODE_ARGS], {
     cwd: opts.repoRoot,
     env: {
-      ...process.env,
+      ...ppoProcessEnv(),
       PPO_DATA_DIR: opts.dataDir,
       PPO_LISTEN_HOST: '127.0.0.1',
       PPO_OTLP_GRPC_PORT: String(ports.grpc),
