@@ -369,6 +369,8 @@ const result = {
   ratio: round(rawRowsPerS > 0 ? spansPerS / rawRowsPerS : 0, 3),
   bytes_per_span_on_disk: round(bytesPerSpan, 1),
   rss_max_mib: round(rss.maxMiB, 1),
+  rss_anon_max_mib: round(rss.maxAnonKiB / 1024, 1),
+  rss_file_max_mib: round(rss.maxFileKiB / 1024, 1),
   clients: opts.clients,
   seconds: load.windowS,
   requests: load.requestsAckedInWindow,

@@ -273,7 +273,7 @@ out.push(`  offered        ${fmt(offered)} spans/s for ${windowS.toFixed(0)} s (
 out.push(`  acknowledged   ${fmt(ackedInWindow / windowS)} spans/s in the window; ${fmt(ledger.ackedSpans)} spans in all (probe and resends included)`);
 out.push(`  refused        ${fmt(ledger.refusedRetryable)} UNAVAILABLE answers (PPO counted ${fmt(refusedSpool)} spool full, ${fmt(refusedMemory)} queue full); ${fmt(ledger.gaveUpRequests)} requests given up after ${opts.maxRetries} resends; ${ledger.errors} non-retryable errors`);
 out.push(`  refusal        ${[...ledger.refusalSamples].join(' | ') || '-'}`);
-out.push(`  PPO            RSS max ${rss.maxMiB.toFixed(0)} MiB, spool max seen ${(spoolMaxSeen / MIB).toFixed(0)} of ${opts.spoolMaxMiB} MiB, ${fmt(metric(after, 'ppo_insert_failures_total'))} insert failures`);
+out.push(`  PPO            RSS max ${rss.maxMiB.toFixed(0)} MiB (largest anonymous part ${(rss.maxAnonKiB / 1024).toFixed(0)} MiB, file-backed code ${(rss.maxFileKiB / 1024).toFixed(0)} MiB), spool max seen ${(spoolMaxSeen / MIB).toFixed(0)} of ${opts.spoolMaxMiB} MiB, ${fmt(metric(after, 'ppo_insert_failures_total'))} insert failures`);
 out.push(`  ClickHouse     ${fmt(tally.rows)} rows; ${fmt(tally.lost)} acknowledged spans missing, ${fmt(tally.duplicated)} spans stored more than once (${fmt(tally.duplicateRows)} extra rows), ${fmt(tally.storedNotAcked)} stored without an acknowledgement`);
 for (const w of warnings) out.push(`  WARNING        ${w}`);
 console.log(out.join('\n'));
@@ -285,6 +285,8 @@ console.log(
     lost: tally.lost,
     duplicated: tally.duplicated,
     rss_max_mib: round(rss.maxMiB, 1),
+    rss_anon_max_mib: round(rss.maxAnonKiB / 1024, 1),
+    rss_file_max_mib: round(rss.maxFileKiB / 1024, 1),
     offered_spans_per_s: round(offered),
     acked_spans_per_s: round(ackedInWindow / windowS),
     sustainable_spans_per_s: round(sustainable),

@@ -11,6 +11,10 @@ const CLOCK_TICKS_PER_S = 100; // USER_HZ; 100 on every Linux we run on
 export interface MemorySample {
   rssKiB: number;
   hwmKiB: number;
+  /** RssAnon: private memory (heaps, buffers, the engine's allocations). */
+  anonKiB: number;
+  /** RssFile: file pages mapped in, mostly the code of node and libchdb.so (shared, clean, evictable). */
+  fileKiB: number;
 }
 
 export function readMemory(pid: number): MemorySample | undefined {
@@ -24,7 +28,7 @@ export function readMemory(pid: number): MemorySample | undefined {
     const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
     return m?.[1] ? Number(m[1]) : 0;
   };
-  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
 /** Samples RSS periodically and keeps the maximum (VmHWM and VmRSS both). */
@@ -33,6 +37,9 @@ export class RssSampler {
   maxRssKiB = 0;
   hwmKiB = 0;
   lastRssKiB = 0;
+  /** Largest private (anonymous) and file-backed (mapped code, e.g. libchdb.so) parts of the samples. */
+  maxAnonKiB = 0;
+  maxFileKiB = 0;
 
   constructor(private readonly pid: number, private readonly intervalMs = 250) {}
 
@@ -48,6 +55,8 @@ export class RssSampler {
     this.lastRssKiB = m.rssKiB;
     this.maxRssKiB = Math.max(this.maxRssKiB, m.rssKiB);
     this.hwmKiB = Math.max(this.hwmKiB, m.hwmKiB);
+    this.maxAnonKiB = Math.max(this.maxAnonKiB, m.anonKiB);
+    this.maxFileKiB = Math.max(this.maxFileKiB, m.fileKiB);
   }
 
   stop(): void {

@@ -35,16 +35,16 @@ const envSchema = z.object({
   PPO_API_PORT: port.default(8080),
   PPO_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024 * 1024),
   PPO_BATCH_MAX_ROWS: positiveInt.default(100_000),
-  PPO_BATCH_MAX_BYTES: positiveInt.default(48 * 1024 * 1024),
+  PPO_BATCH_MAX_BYTES: positiveInt.default(32 * 1024 * 1024),
   PPO_BATCH_MIN_ROWS: positiveInt.default(20_000),
   PPO_BATCH_MAX_DELAY_MS: positiveInt.default(1_000),
-  PPO_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  PPO_QUEUE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
   PPO_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   PPO_SPOOL_FSYNC: z.enum(['always', 'interval']).default('always'),
   PPO_SPOOL_FSYNC_INTERVAL_MS: positiveInt.default(1_000),
   PPO_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
   PPO_SPOOL_SEGMENT_BYTES: positiveInt.default(64 * 1024 * 1024),
-  PPO_SPOOL_CACHE_BYTES: positiveInt.default(128 * 1024 * 1024),
+  PPO_SPOOL_CACHE_BYTES: positiveInt.default(32 * 1024 * 1024),
   PPO_API_KEYS: z
     .string()
     .optional()
