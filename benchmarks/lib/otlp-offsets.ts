@@ -24,7 +24,8 @@ const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 
-function readVarint(buf: Uint8Array, pos: number): [value: number, next: number] {
+/** A protobuf varint at `pos` (up to 2^53; these are lengths, tags and counts). */
+export function readVarint(buf: Uint8Array, pos: number): [value: number, next: number] {
   let value = 0;
   let mul = 1;
   for (;;) {

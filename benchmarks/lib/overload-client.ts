@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { readVarint } from './otlp-offsets.ts';
 
 const TRACE_EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
@@ -11,18 +12,6 @@ export type ExportOutcome =
   /** UNAVAILABLE: PPO did not take the request (spool or queue full); resend later, after `retryAfterMs` when the server said so. */
   | { kind: 'unavailable'; retryAfterMs: number | undefined; message: string }
   | { kind: 'error'; code: string; message: string };
-
-function readVarint(buf: Uint8Array, pos: number): [value: number, next: number] {
-  let value = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[pos++];
-    if (b === undefined) throw new Error('truncated varint');
-    value += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) return [value, pos];
-    mul *= 128;
-  }
-}
 
 /** Length-delimited and varint fields of one protobuf message, by field number (last wins). */
 function fields(buf: Uint8Array): Map<number, Uint8Array | number> {

@@ -1,6 +1,7 @@
 import type { ChdbConnection } from 'chdb/connection';
 import { queryRows, queryText } from './raw-insert.ts';
 import type { EncodedRequest, RequestPool } from './request-pool.ts';
+import { readVarint } from './otlp-offsets.ts';
 
 /**
  * Exact accounting of which spans the overload benchmark had acknowledged and
@@ -15,18 +16,6 @@ import type { EncodedRequest, RequestPool } from './request-pool.ts';
  * each pool SpanId to its request and original bytes lets one SQL pass count,
  * per (request, key), the distinct spans stored and the duplicates.
  */
-
-function readVarint(buf: Uint8Array, pos: number): [value: number, next: number] {
-  let value = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[pos++];
-    if (b === undefined) throw new Error('truncated varint');
-    value += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) return [value, pos];
-    mul *= 128;
-  }
-}
 
 /** Length-delimited fields `field` of the message in [start, end), as [from, to) ranges. */
 function lenFields(buf: Uint8Array, start: number, end: number, field: number): [number, number][] {
