@@ -262,14 +262,16 @@ if (!args['skip-optimize'] && parts.rows > 0) {
 }
 
 // The baseline: the same rows (read back from PPO's table) inserted as TSV
-// through chDB's raw passthrough insert, at PPO's own batch size and at a large
-// one, one and two inserts at a time; the fastest is "the limit".
+// through chDB's raw passthrough insert and as a file the engine reads, at
+// PPO's own batch size and at a large one, one and two inserts at a time; the
+// fastest is "the limit".
 const sameChunkRows = Math.round(opts.rawChunkRows > 0 ? opts.rawChunkRows : Math.min(100_000, Math.max(1000, avgBatchRows || 20_000)));
 const chunkSizes = sameChunkRows < 0.8 * opts.rawBigChunkRows ? [sameChunkRows, opts.rawBigChunkRows] : [sameChunkRows];
 const sourceRows = Math.min(rowsInTable, Math.max(opts.rawSourceRows, 2 * Math.max(...chunkSizes)));
 interface RawPhase extends RawInsertResult {
   table: string;
   chunkRows: number;
+  via: 'rawInsert' | 'file';
   /** CPU cores this process (chDB) used while inserting. */
   cores: number;
 }
@@ -293,7 +295,7 @@ if (sourceRows > 0) {
   }
   await createCopyTable(conn, 'otel_traces', 'bench_raw', false);
   viewCopies = (await createCopyTable(conn, 'otel_traces', 'bench_raw_v', true)).length;
-  const runPhase = async (table: string, size: number, concurrency: number): Promise<RawPhase> => {
+  const runPhase = async (table: string, size: number, concurrency: number, via: 'rawInsert' | 'file'): Promise<RawPhase> => {
     const c = chunked.get(size);
     if (!c) throw new Error(`no chunks of ${size} rows`);
     await waitForMerges(conn);
@@ -307,20 +309,22 @@ if (sourceRows > 0) {
       maxSeconds: opts.rawSeconds,
       minSeconds: Math.min(3, opts.rawSeconds),
       targetRows: load.spansAckedInWindow,
+      via,
+      stagingDir: dataDir,
     });
     const own = process.cpuUsage(own0);
     const ownCores = (own.user + own.system) / 1e6 / r.seconds;
     const otherCores = Math.max(0, (readMachineBusySeconds() - machine0) / r.seconds - ownCores);
     log(
-      `  rawInsert into ${table}, ${fmt(size)} rows/insert, ${concurrency} at a time: ${fmt(r.rowsPerS)} rows/s ` +
+      `  ${via === 'file' ? 'file()' : 'rawInsert'} into ${table}, ${fmt(size)} rows/insert, ${concurrency} at a time: ${fmt(r.rowsPerS)} rows/s ` +
         `(${fmt(r.rows)} rows, ${r.inserts} inserts, ${r.avgInsertMs.toFixed(0)} ms each; chDB ${ownCores.toFixed(2)} cores, other processes ${otherCores.toFixed(2)})`,
     );
-    if (otherCores > 0.2) warnings.push(`other processes used ${otherCores.toFixed(2)} cores during the raw insert into ${table} (${fmt(size)} x${concurrency})`);
-    return { ...r, table, chunkRows: size, cores: ownCores };
+    if (otherCores > 0.2) warnings.push(`other processes used ${otherCores.toFixed(2)} cores during the raw insert into ${table} (${fmt(size)} x${concurrency} via ${via})`);
+    return { ...r, table, chunkRows: size, via, cores: ownCores };
   };
-  for (const size of chunkSizes) for (const concurrency of [1, 2]) rawPlain.push(await runPhase('bench_raw', size, concurrency));
+  for (const via of ['rawInsert', 'file'] as const) for (const size of chunkSizes) for (const concurrency of [1, 2]) rawPlain.push(await runPhase('bench_raw', size, concurrency, via));
   const fastest = rawPlain.reduce((b, r) => (r.rowsPerS > b.rowsPerS ? r : b));
-  rawViews.push(await runPhase('bench_raw_v', fastest.chunkRows, fastest.concurrency));
+  rawViews.push(await runPhase('bench_raw_v', fastest.chunkRows, fastest.concurrency, fastest.via));
 }
 await conn.close();
 if (!args['keep-data']) rmSync(dataDir, { recursive: true, force: true });
@@ -351,8 +355,8 @@ out.push(`  PPO threads    ${[...threadGroups].map(([g, s]) => `${g} ${(s / wind
 out.push(`  PPO inserts    ${windowInserts.length} into otel_traces in the window, avg ${fmt(avgBatchRows)} rows, ${avgInsertMs.toFixed(0)} ms each, an insert in flight ${(insertBusyShare * 100).toFixed(0)}% of the time; shutdown flush ${(stopMs / 1000).toFixed(1)} s`);
 out.push(`  disk           ${fmt(parts.rows)} rows in ${parts.parts} active parts, ${(parts.bytes / 1024 / 1024).toFixed(1)} MiB on disk = ${bytesPerSpan.toFixed(1)} B/span (uncompressed ${(parts.uncompressed / Math.max(1, parts.rows)).toFixed(0)} B/span)${afterMerge ? `; after OPTIMIZE FINAL ${afterMerge.bytesPerSpan.toFixed(1)} B/span in ${afterMerge.parts} parts` : ''}; + otel_traces_trace_id_ts ${(lookupParts.bytes / Math.max(1, parts.rows)).toFixed(1)} B/span`);
 out.push(`  columns        ${columns.map((c) => `${c.name} ${(Number(c.compressed) / Math.max(1, parts.rows)).toFixed(1)}`).join(', ')} (B/span compressed)`);
-const rawLine = (rs: readonly RawPhase[]): string => rs.map((r) => `${fmt(r.chunkRows)} rows x${r.concurrency} ${fmt(r.rowsPerS)}`).join(', ');
-out.push(`  raw baseline   rawInsert of the same rows as TSV (rows/insert x concurrent inserts -> rows/s): ${rawLine(rawPlain)} into a bare copy of otel_traces; ${rawLine(rawViews)} into a copy with its ${viewCopies} materialized view(s)`);
+const rawLine = (rs: readonly RawPhase[]): string => rs.map((r) => `${r.via} ${fmt(r.chunkRows)} rows x${r.concurrency} ${fmt(r.rowsPerS)}`).join(', ');
+out.push(`  raw baseline   the same rows as TSV, by rawInsert or file() (rows/insert x concurrent inserts -> rows/s): ${rawLine(rawPlain)} into a bare copy of otel_traces; ${rawLine(rawViews)} into a copy with its ${viewCopies} materialized view(s)`);
 out.push(`  ratio          ${(rawRowsPerS > 0 ? spansPerS / rawRowsPerS : 0).toFixed(3)} of the fastest raw insert${rawSameBatch ? `, ${(spansPerS / rawSameBatch.rowsPerS).toFixed(3)} of raw at PPO's batch size` : ''}${rawViewsBest ? `, ${(spansPerS / rawViewsBest.rowsPerS).toFixed(3)} of raw with views` : ''}`);
 for (const w of warnings) out.push(`  WARNING        ${w}`);
 if (profile) {
@@ -387,7 +391,7 @@ const result = {
   ppo_cpu_cores: round(ppoCores, 2),
   loadgen_cpu_cores: round(benchCores, 2),
   other_cpu_cores: round(otherCores, 2),
-  raw_insert_best: rawBest ? `${rawBest.chunkRows} rows x${rawBest.concurrency}` : null,
+  raw_insert_best: rawBest ? `${rawBest.via} ${rawBest.chunkRows} rows x${rawBest.concurrency}` : null,
   raw_insert_same_batch_rows_per_s: round(rawSameBatch?.rowsPerS ?? 0),
   raw_insert_big_batch_rows_per_s: round(rawBigBatch?.rowsPerS ?? 0),
   raw_insert_with_views_rows_per_s: round(rawViewsBest?.rowsPerS ?? 0),

@@ -1,11 +1,14 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChdbConnection } from 'chdb/connection';
 
 /**
  * The baseline PPO is compared against: the same rows, already serialized as
- * TabSeparated, handed to chDB's raw passthrough insert (zero-copy Buffer,
- * chDB's parallel parser) with nothing else in the way — no network, no
- * decoding, no batching. The fastest way there is to get rows into chDB.
+ * TabSeparated, handed to the engine with nothing else in the way — no
+ * network, no decoding, no batching — by chDB's raw passthrough insert
+ * (zero-copy Buffer) or as a file the engine reads (INSERT ... SELECT FROM
+ * file(), default threads); the faster of the two is the limit.
  */
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -128,6 +131,13 @@ export interface RawInsertOptions {
   /** ...or once this many rows are in, if at least `minSeconds` passed. */
   targetRows: number;
   minSeconds: number;
+  /**
+   * `rawInsert`: chDB's in-memory passthrough insert of the TSV bytes;
+   * `file`: the bytes written to a file in `stagingDir` and read by the engine
+   * (INSERT ... SELECT FROM file()), as PPO's storage does; the write is timed too.
+   */
+  via: 'rawInsert' | 'file';
+  stagingDir: string;
 }
 
 export interface RawInsertResult {
@@ -140,8 +150,19 @@ export interface RawInsertResult {
   avgInsertMs: number;
 }
 
-/** Inserts the chunks round-robin through `rawInsert` and measures rows per second. */
+/** Column declarations of `table` in its own order, for file(). */
+async function tableStructure(conn: ChdbConnection, table: string): Promise<string> {
+  const rows = await queryRows<{ name: string; type: string }>(
+    conn,
+    `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = '${table}' ORDER BY position`,
+  );
+  return rows.map((r) => `\`${r.name}\` ${r.type}`).join(', ');
+}
+
+/** Inserts the chunks round-robin (see `via`) and measures rows per second. */
 export async function timeRawInserts(conn: ChdbConnection, opts: RawInsertOptions): Promise<RawInsertResult> {
+  const structure = opts.via === 'file' ? (await tableStructure(conn, opts.table)).replace(/'/g, "\\'") : '';
+  let files = 0;
   let next = 0;
   let rows = 0;
   let inserts = 0;
@@ -157,12 +178,19 @@ export async function timeRawInserts(conn: ChdbConnection, opts: RawInsertOption
       const i = next++ % opts.chunks.length;
       const chunk = opts.chunks[i] as Buffer;
       const t = performance.now();
-      const summary = await conn.chdb.rawInsert({ table: opts.table, values: chunk, format: 'TabSeparated' });
-      insertMs += performance.now() - t;
       const expected = opts.chunkRowCounts[i] ?? 0;
-      if (summary.rowsSent !== undefined && summary.rowsSent !== expected) {
-        throw new Error(`raw insert sent ${summary.rowsSent} rows, expected ${expected}`);
+      if (opts.via === 'file') {
+        const file = join(opts.stagingDir, `raw-${++files}.tsv`);
+        await writeFile(file, chunk);
+        await conn.chdb.queryAsync(`INSERT INTO ${ident(opts.table)} SELECT * FROM file('${file}', 'TabSeparated', '${structure}')`);
+        await rm(file, { force: true });
+      } else {
+        const summary = await conn.chdb.rawInsert({ table: opts.table, values: chunk, format: 'TabSeparated' });
+        if (summary.rowsSent !== undefined && summary.rowsSent !== expected) {
+          throw new Error(`raw insert sent ${summary.rowsSent} rows, expected ${expected}`);
+        }
       }
+      insertMs += performance.now() - t;
       rows += expected;
       bytes += chunk.length;
       inserts++;

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStorage } from './storage.ts';
+import { INSERT_STAGING_DIR, openStorage } from './storage.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ppo-storage-'));
 const storage = openStorage({ dataDir: dir });
@@ -43,6 +43,31 @@ describe('embedded storage', () => {
     await storage.insertTsv('days', Buffer.from(tsv), { columns: ['ts'], dedupToken: 'days-1' });
     const [row] = await storage.client.query({ query: 'SELECT toUInt32(count()) AS n, toUInt32(uniqExact(toDate(ts))) AS d FROM days', format: 'JSONEachRow' }).then((r) => r.json());
     expect(row).toEqual({ n: 150, d: 150 });
+  });
+
+  it('a retried batch with the same deduplication token is stored once (rows staged as a file leave nothing behind)', async () => {
+    await storage.client.command({
+      query: 'CREATE TABLE d (ts DateTime64(9), `Events.Name` Array(String)) ENGINE = MergeTree ORDER BY ts SETTINGS non_replicated_deduplication_window = 100',
+    });
+    const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => `${1_700_000_000_000_000_000n + BigInt(i)}\t['e${i}']\n`).join(''));
+    const count = async (): Promise<number> =>
+      Number(((await storage.client.query({ query: 'SELECT count() AS n FROM d', format: 'JSONEachRow' }).then((r) => r.json())) as { n: string }[])[0]?.n);
+    await storage.insertTsv('d', body, { columns: ['ts', 'Events.Name'], dedupToken: 'batch-1' });
+    await storage.insertTsv('d', body, { columns: ['ts', 'Events.Name'], dedupToken: 'batch-1' });
+    expect(await count()).toBe(1000);
+    await storage.insertTsv('d', body, { columns: ['ts', 'Events.Name'], dedupToken: 'batch-2' });
+    expect(await count()).toBe(2000);
+    expect(readdirSync(join(dir, INSERT_STAGING_DIR))).toEqual([]);
+  });
+
+  it('refuses rows it cannot parse with the ClickHouse error code of the value, and cleans up', async () => {
+    const err = await storage.insertTsv('d', Buffer.from("not-a-time\t[]\n"), { columns: ['ts', 'Events.Name'], dedupToken: 'bad' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    // The collector tells "never goes in" from an outage by this code (41 CANNOT_PARSE_DATETIME).
+    expect((err as { code?: unknown }).code).toBe('41');
+    expect(String(err)).toMatch(/DateTime/);
+    expect(readdirSync(join(dir, INSERT_STAGING_DIR))).toEqual([]);
+    await expect(storage.insertTsv('d', Buffer.from('1\t[]\n'), { columns: ['ts', 'nope'] })).rejects.toThrow(/table d has no column nope/);
   });
 
   it('rejects identifiers that are not plain names', async () => {
