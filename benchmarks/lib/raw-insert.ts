@@ -154,7 +154,7 @@ export interface RawInsertResult {
 async function tableStructure(conn: ChdbConnection, table: string): Promise<string> {
   const rows = await queryRows<{ name: string; type: string }>(
     conn,
-    `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = '${table}' ORDER BY position`,
+    `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = '${table}' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS', 'EPHEMERAL') ORDER BY position`,
   );
   return rows.map((r) => `\`${r.name}\` ${r.type}`).join(', ');
 }
