@@ -86,7 +86,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const drainer = new SpoolDrainer({
     spool,
     insert: async (table, body, dedupToken) => {
-      await opts.beforeInsert?.(table, body.length);
+      await opts.beforeInsert?.(table, body.reduce((n, b) => n + b.length, 0));
       await storage.insertTsv(table, body, { columns: TABLE_COLUMNS[table], dedupToken });
     },
     minRows: opts.batch.minRows,

@@ -34,7 +34,8 @@ export interface InsertTsvOptions {
 export interface Storage {
   readonly kind: 'embedded' | 'server';
   readonly client: ClickHouseClient;
-  insertTsv(table: string, body: Buffer, opts: InsertTsvOptions): Promise<void>;
+  /** `body` may come in pieces (a batch of spooled requests): they are sent in order, never joined in memory. */
+  insertTsv(table: string, body: Buffer | readonly Buffer[], opts: InsertTsvOptions): Promise<void>;
   /** Resolves true when a trivial query succeeds. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -77,7 +78,7 @@ function openServer(url: string): Storage {
     async insertTsv(table, body, { columns, dedupToken }) {
       await client.insert({
         table: assertIdentifier(table),
-        values: Readable.from([body]),
+        values: Readable.from(Buffer.isBuffer(body) ? [body] : body),
         format: 'TabSeparated',
         columns: columns.map(assertIdentifier) as [string, ...string[]],
         clickhouse_settings: insertSettings(dedupToken),
@@ -160,7 +161,7 @@ function openEmbedded(dataDir: string, maxMemoryBytes: number): Storage {
       const cols = columns.map(assertIdentifier);
       const structure = await structureOf(assertIdentifier(table), cols);
       const file = join(staging, `${++seq}.tsv`);
-      await writeFile(file, body);
+      await writeFile(file, Buffer.isBuffer(body) ? body : (body as readonly Buffer[]));
       try {
         await client.command({
           query: `INSERT INTO ${table} (${cols.map((c) => `\`${c}\``).join(', ')}) SELECT * FROM file(${sqlString(file)}, 'TabSeparated', ${sqlString(structure)})`,

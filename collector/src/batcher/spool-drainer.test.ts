@@ -34,7 +34,7 @@ function recorder(delayMs = 2): Recorder {
       failures.remaining--;
       throw new Error('ClickHouse unavailable');
     }
-    calls.push({ table, lines: body.toString().split('\n').filter(Boolean), token });
+    calls.push({ table, lines: Buffer.concat(body).toString().split('\n').filter(Boolean), token });
   };
   return { insert, calls, failures };
 }
@@ -128,7 +128,7 @@ describe('SpoolDrainer', () => {
     const inserted: string[] = [];
     const insert: InsertFn = async (_table, body) => {
       await new Promise((r) => setTimeout(r, 2));
-      const text = body.toString();
+      const text = Buffer.concat(body).toString();
       if (text.includes('poison')) throw Object.assign(new Error('Cannot parse input'), { clickhouseCode: 27 });
       inserted.push(...text.split('\n').filter(Boolean));
     };

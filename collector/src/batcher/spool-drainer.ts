@@ -5,7 +5,8 @@ import type { Intent } from '../spool/commit-log.ts';
 import type { Spool, SpooledRecord } from '../spool/spool.ts';
 
 /** Writes one batch of TSV rows with a deduplication token; rejects on failure. */
-export type InsertFn = (table: OtelTable, body: Buffer, dedupToken: string) => Promise<void>;
+/** Inserts a batch: the TSV of its records in order (pieces, not joined: the storage streams them). */
+export type InsertFn = (table: OtelTable, body: readonly Buffer[], dedupToken: string) => Promise<void>;
 
 export interface DrainerOptions {
   spool: Spool;
@@ -181,12 +182,13 @@ export class SpoolDrainer {
     q.inFlight = batch;
     try {
       await this.opts.spool.beginInsert({ token: batch.token, table, records: batch.records.map((r) => [r.seg, r.offset] as const) });
-      const body = Buffer.concat(await Promise.all(batch.records.map((r) => this.opts.spool.payload(r))));
+      const body = await Promise.all(batch.records.map((r) => this.opts.spool.payload(r)));
+      const bytes = body.reduce((n, b) => n + b.length, 0);
       for (let attempt = 1; ; attempt++) {
         const started = performance.now();
         try {
           await this.opts.insert(table, body, batch.token);
-          this.opts.onInsert?.(table, batch.rows, body.length, performance.now() - started);
+          this.opts.onInsert?.(table, batch.rows, bytes, performance.now() - started);
           break;
         } catch (err) {
           if (this.opts.isRejectedData?.(err)) {
