@@ -1,4 +1,4 @@
-import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
+import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
 
 /**
  * Online, seasonal-robust anomaly detection for one regular-ish series (RED,
@@ -141,6 +141,12 @@ export interface DetectAnomaliesOptions {
    * Default: 7 days at the step, at least 4 × levelWindow; 0 disables the rank gate.
    */
   readonly rankWindow?: number;
+  /**
+   * Reference length (points) of the two-sample shift test: each sustained
+   * scale's window is also compared with the this-many points before it.
+   * Default: 1 day at the step, clamped to [24, 1440]; 0 disables the test.
+   */
+  readonly shiftReference?: number;
   /** A candidate must be among this many most unusual excursions of the rank window (in separate episodes). Default 1: a new record. */
   readonly rankTop?: number;
 }
@@ -213,6 +219,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     sustainedScales: (o.sustainedScales ?? [per(HOUR_MS), per(6 * HOUR_MS)]).map((w) => Math.max(3, Math.round(w))).filter((w, k, all) => all.indexOf(w) === k),
     sustainedThreshold: o.sustainedThreshold ?? 5,
     rankTop: Math.max(1, Math.round(o.rankTop ?? 1)),
+    shiftReference: Math.max(0, Math.round(o.shiftReference ?? clamp(per(DAY_MS), 24, 1440))),
     rankWindow: Math.max(0, Math.round(o.rankWindow ?? Math.max(per(7 * DAY_MS), 4 * levelWindow))),
   };
 }
@@ -328,6 +335,12 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   const zs = new Float64Array(n).fill(Number.NaN);
   const inflAt = new Float64Array(n).fill(1);
   const baseAt = new Float64Array(n).fill(Number.NaN);
+  // Per point, for the two-sample shift test: the value minus the chosen
+  // predictor's seasonal profile (the raw value for the local level) and which
+  // predictor that was (a reference and a window are compared only when they
+  // were deseasonalized the same way).
+  const deseason = new Float64Array(n).fill(Number.NaN);
+  const modelAt = new Int8Array(n).fill(-1);
 
   const seasonalProfile = (i: number, period: number): number => {
     let m = 0;
@@ -442,6 +455,10 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       if (p !== level && !Number.isNaN(p.err) && p.err < 0.8 * level.err && p.err < chosen.err) chosen = p;
     }
     const b = chosen.base;
+    if (!Number.isNaN(b)) {
+      deseason[i] = y - chosen.profile;
+      modelAt[i] = predictors.indexOf(chosen);
+    }
     const ready = level.dev.size >= halfWindow;
 
     // 2. Robust scale of the chosen predictor's residuals.
@@ -566,7 +583,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   }
   if (exc) closeExcursion(exc, true);
 
-  const ranked = rankCandidates(raws, zs, inflAt, baseAt, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
+  const ranked = rankCandidates(raws, zs, inflAt, baseAt, { deseason, modelAt }, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
   return mergeAnomalies(ranked, o.mergeGap).map((a) => {
     const actual = values[a.peakIndex] ?? Number.NaN;
     return {
@@ -674,7 +691,7 @@ function maxBefore(s: Float64Array, lag: number, span: number): Float64Array {
  *
  * Causal: S_w(i) and its record use points up to i only.
  */
-function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
+function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, levels: Levels, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
   const n = zs.length;
   if (o.rankWindow <= 0 && o.sustainedScales.length === 0) return raws;
   interface Scale {
@@ -732,6 +749,18 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
       }
     }
     scales.push(record(w, s));
+  }
+  // Two-sample shift test per sustained scale: the window against the
+  // reference before it (frozen, not the adaptive baseline), for deviations
+  // the baseline has already followed.
+  const shiftRefs = new Map<Scale, ShiftStatistic>();
+  if (o.shiftReference > 0) {
+    for (const w of o.sustainedScales) {
+      const st = shiftStatistic(levels, zs, w, o.shiftReference);
+      const sc = record(w, st.s);
+      scales.push(sc);
+      shiftRefs.set(sc, st);
+    }
   }
 
   const top = Math.max(1, Math.round(o.rankTop));
@@ -802,8 +831,9 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
       const rising = now !== 0 && now !== was;
       if (!Number.isNaN(v)) was = now;
       if (!rising) continue;
+      const ref = shiftRefs.get(sc);
       out.push({
-        startIndex: changePoint(zs, Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip),
+        startIndex: ref ? ref.start(Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip) : changePoint(zs, Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip),
         endIndex: i,
         kind: 'level_shift',
         sign,
@@ -816,6 +846,111 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
     }
   }
   return out;
+}
+
+/** The deseasonalized values the two-sample shift test compares (see `shiftStatistic`). */
+interface Levels {
+  readonly deseason: Float64Array;
+  readonly modelAt: Int8Array;
+}
+
+interface ShiftStatistic {
+  /** The standardized shift at each point (NaN where not computed). */
+  readonly s: Float64Array;
+  /** Where, in [from, to], the shift in direction `sign` most likely began (CUSUM against the reference at `to`). */
+  start(from: number, to: number, sign: 1 | -1, drift: number, clip: number): number;
+}
+
+/**
+ * Two-sample test for a level change at a fixed lag: the median of the last
+ * `w` deseasonalized values against the median of the `ref` values before
+ * them, in standard errors:
+ *
+ *   T = (med(window) − med(ref)) / (σ_ref · √(π/2) · √((1+ρ)/(1−ρ)) · √(1/n_w + 1/n_ref))
+ *
+ * σ_ref = 1.4826·MAD of the reference (its spread over a day, wander
+ * included); √(π/2) the variance of a median relative to a mean for Gaussian
+ * data; the AR(1) factor for the lag-1 autocorrelation ρ of the reference.
+ * Both medians' errors are in the denominator, so T is about N(0, 1) on
+ * stationary noise whatever w and ref (a reference with only the window's
+ * error would fire on noise: its own error is not small at ref = a day).
+ *
+ * Unlike the sums of z (against a baseline that follows a new level within
+ * about an hour), this keeps seeing a shift of a fraction of σ for as long as
+ * the reference predates it: a CPU that settles 2σ lower for good, a request
+ * rate that halves gradually. Causal: T(i) uses points ≤ i. Computed every
+ * few points (cost): a shift lasting w points is seen many times over.
+ */
+function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): ShiftStatistic {
+  const n = zs.length;
+  const { deseason: d, modelAt } = lv;
+  const s = new Float64Array(n).fill(Number.NaN);
+  const refMed = new Float64Array(n).fill(Number.NaN);
+  const refSigma = new Float64Array(n).fill(Number.NaN);
+  const win = new Float64Array(w);
+  const base = new Float64Array(ref);
+  const every = Math.max(1, Math.floor(w / 12));
+  for (let i = w + ref; i < n; i += 1) {
+    if (i % every !== 0 || Number.isNaN(zs[i]!)) continue;
+    const model = modelAt[i]!;
+    let nw = 0;
+    for (let j = i - w + 1; j <= i; j++) if (modelAt[j] === model) win[nw++] = d[j]!;
+    let nr = 0;
+    let lagSum = 0;
+    let lagCount = 0;
+    let prev = Number.NaN;
+    for (let j = i - w - ref + 1; j <= i - w; j++) {
+      if (modelAt[j] !== model) {
+        prev = Number.NaN;
+        continue;
+      }
+      const v = d[j]!;
+      base[nr++] = v;
+      if (!Number.isNaN(prev)) {
+        lagSum += v * prev;
+        lagCount++;
+      }
+      prev = v;
+    }
+    // Most of both samples observed under the same model.
+    if (nw < Math.ceil((3 * w) / 4) || nr < Math.ceil((3 * ref) / 4)) continue;
+    let mean = 0;
+    let sq = 0;
+    for (let k = 0; k < nr; k++) {
+      mean += base[k]!;
+      sq += base[k]! ** 2;
+    }
+    mean /= nr;
+    const variance = sq / nr - mean * mean;
+    // Lag-1 autocorrelation from the running sums (adjacent pairs only).
+    const rho = variance > 0 && lagCount > 0 ? Math.min(0.95, Math.max(0, (lagSum / lagCount - mean * mean) / variance)) : 0;
+    const mw = medianInPlace(win, nw);
+    const mr = medianInPlace(base, nr);
+    for (let k = 0; k < nr; k++) base[k] = Math.abs(base[k]! - mr);
+    let sigma = MAD_TO_SIGMA * medianInPlace(base, nr);
+    if (!(sigma > 0)) sigma = Math.sqrt(Math.max(variance, 0));
+    const se = sigma * Math.sqrt(Math.PI / 2) * Math.sqrt((1 + rho) / (1 - rho)) * Math.sqrt(1 / nw + 1 / nr);
+    s[i] = se > 0 ? (mw - mr) / se : mw === mr ? 0 : Math.sign(mw - mr) * 1e12;
+    refMed[i] = mr;
+    refSigma[i] = sigma;
+  }
+  return {
+    s,
+    start(from: number, to: number, sign: 1 | -1, drift: number, clip: number): number {
+      const mr = refMed[to]!;
+      const sigma = refSigma[to]!;
+      if (!(sigma > 0)) return to;
+      let c = 0;
+      let at = from;
+      for (let j = from; j <= to; j++) {
+        const v = d[j]!;
+        if (Number.isNaN(v) || modelAt[j] !== modelAt[to]) continue;
+        c = Math.max(0, c + sign * Math.max(-clip, Math.min(clip, (v - mr) / sigma)) - drift);
+        if (c === 0) at = j + 1;
+      }
+      return Math.min(at, to);
+    },
+  };
 }
 
 /** Merges anomalies no more than `gap` points apart (flapping suppression). */
