@@ -335,6 +335,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   const zs = new Float64Array(n).fill(Number.NaN);
   const inflAt = new Float64Array(n).fill(1);
   const baseAt = new Float64Array(n).fill(Number.NaN);
+  const thresholdAt = new Float64Array(n).fill(Number.NaN);
   // Per point, for the two-sample shift test: the value minus the chosen
   // predictor's seasonal profile (the raw value for the local level) and which
   // predictor that was (a reference and a window are compared only when they
@@ -492,6 +493,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       zs[i] = Math.max(-1e12, Math.min(1e12, z));
       inflAt[i] = chosen.inflation;
       baseAt[i] = b;
+      thresholdAt[i] = threshold;
     }
     // Every point, anomalous or not, shapes the tail: excursions that recur are this series' normal.
     if (ready) tail.push(Math.min(az, 1e12));
@@ -583,7 +585,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   }
   if (exc) closeExcursion(exc, true);
 
-  const ranked = rankCandidates(raws, zs, inflAt, baseAt, { deseason, modelAt }, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
+  const ranked = rankCandidates(raws, zs, inflAt, baseAt, thresholdAt, { deseason, modelAt }, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
   return mergeAnomalies(ranked, o.mergeGap).map((a) => {
     const actual = values[a.peakIndex] ?? Number.NaN;
     return {
@@ -673,46 +675,46 @@ function maxBefore(s: Float64Array, lag: number, span: number): Float64Array {
 }
 
 /**
- * Step 7, the rank gate and the sustained-deviation detector. Per scale w
- * (1 point, and each of `sustainedScales`) a signed statistic S_w(i): z itself
- * for w = 1, else Σ clip(z)/inflation over the last w points ÷ √w — about
- * N(0, 1) for normal residuals whatever w, and large for a deviation that is
- * small per point but long (a slow leak, a traffic drop of 2σ for hours).
+ * Step 7, the rank gate and the sustained-deviation detector.
  *
- * - A candidate from steps 4–5 is reported only when, at some point of it and
- *   at some scale, S_w in its direction beats every S_w of that direction over
- *   the previous `rankWindow` points (its own window excluded). "Extreme for a
- *   Gaussian" is not enough on ops series; the question an operator asks is
- *   "is this the most unusual thing this series has done in a week?". A
- *   recurring excursion of the same size answers no, so it is not re-reported.
- * - A sustained statistic that reaches `sustainedThreshold` *and* beats its own
- *   record is a candidate in its own right (a level shift or slow drift spanning
- *   the last w points), even when no single point was over the threshold.
+ * Per scale w a signed statistic S_w(i), each about N(0, 1) on this series'
+ * own noise:
+ * - w = 1: z itself;
+ * - each of `sustainedScales`: Σ clip(z)/inflation over the last w points ÷
+ *   √(w × mean square of clipped z before the window): large for a deviation
+ *   small per point but long (a slow leak, a traffic drop of 2σ for hours);
+ * - the same w against a frozen reference (`shiftStatistic`): the window's
+ *   median against the day before it, for shifts the adaptive baseline of
+ *   the sums has already followed.
  *
- * Causal: S_w(i) and its record use points up to i only.
+ * Each statistic is put in units of its own bar — the excursion threshold of
+ * step 3 for z; `max(sustainedThreshold, tailFactor × its own tailQuantile of
+ * |S_w| over the tail window)` for the others — and the per-point score in a
+ * direction is the largest of these (C_up(i), C_down(i)). One calibrated
+ * currency, so "the most unusual thing in a week" is one test, not one test
+ * per scale (with 5 scales, 5 chances to set some record).
+ *
+ * - A candidate from steps 4–5 is reported only when, at some point of it, C
+ *   in its direction beats every C of that direction over the previous
+ *   `rankWindow` points (the last hours excluded: its own windows). "Extreme
+ *   for a Gaussian" is not enough on ops series; the question an operator
+ *   asks is "is this the most unusual thing this series has done in a
+ *   week?". A recurring excursion of the same size answers no.
+ * - Where C reaches 1 through a sustained scale (over that scale's own bar)
+ *   *and* sets its record, that is a level-shift candidate of its own, once
+ *   per crossing, even when no single point was over the threshold.
+ *
+ * Causal: every statistic, bar and record at i uses points up to i only.
  */
-function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, levels: Levels, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
+function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, thresholdAt: Float64Array, levels: Levels, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
   const n = zs.length;
   if (o.rankWindow <= 0 && o.sustainedScales.length === 0) return raws;
   interface Scale {
     readonly w: number;
     readonly s: Float64Array;
-    readonly up: Float64Array;
-    readonly down: Float64Array;
+    readonly shift: ShiftStatistic | undefined;
   }
   const scales: Scale[] = [];
-  const record = (w: number, s: Float64Array): Scale => {
-    const neg = s.map((v) => -v);
-    const span = o.rankWindow > 0 ? o.rankWindow : 0;
-    return {
-      w,
-      s,
-      // The record is taken before the window (its own points excluded).
-      up: span > 0 ? maxBefore(s, w, span) : new Float64Array(n).fill(-Infinity),
-      down: span > 0 ? maxBefore(neg, w, span) : new Float64Array(n).fill(-Infinity),
-    };
-  };
-  scales.push(record(1, zs));
   // Clipped z has a variance of its own (below 1 for a Gaussian, above for
   // heavy tails): its mean square over the scaleWindow points before each
   // window normalizes the sums, so S_w is about N(0, 1) on this series' noise.
@@ -748,36 +750,78 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
         s[i] = sum / Math.sqrt(count * m2);
       }
     }
-    scales.push(record(w, s));
-  }
-  // Two-sample shift test per sustained scale: the window against the
-  // reference before it (frozen, not the adaptive baseline), for deviations
-  // the baseline has already followed.
-  const shiftRefs = new Map<Scale, ShiftStatistic>();
-  if (o.shiftReference > 0) {
-    for (const w of o.sustainedScales) {
-      const st = shiftStatistic(levels, zs, w, o.shiftReference);
-      const sc = record(w, st.s);
-      scales.push(sc);
-      shiftRefs.set(sc, st);
+    scales.push({ w, s, shift: undefined });
+    if (o.shiftReference > 0) {
+      const shift = shiftStatistic(levels, zs, w, o.shiftReference);
+      scales.push({ w, s: shift.s, shift });
     }
   }
 
+  // The calibrated score per point and direction, and which scale gave it.
+  const cUp = new Float64Array(n).fill(Number.NaN);
+  const cDown = new Float64Array(n).fill(Number.NaN);
+  const byUp = new Int16Array(n).fill(-1);
+  const byDown = new Int16Array(n).fill(-1);
+  const offer = (i: number, u: number, k: number): void => {
+    if (Number.isNaN(u)) return;
+    if (Number.isNaN(cUp[i]!) || u > cUp[i]!) {
+      cUp[i] = u;
+      byUp[i] = k;
+    }
+    if (Number.isNaN(cDown[i]!) || -u > cDown[i]!) {
+      cDown[i] = -u;
+      byDown[i] = k;
+    }
+  };
+  for (let i = 0; i < n; i++) if (!Number.isNaN(zs[i]!) && thresholdAt[i]! > 0) offer(i, zs[i]! / thresholdAt[i]!, -1);
+  const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
+  const buf = new Float64Array(o.tailWindow);
+  scales.forEach((sc, k) => {
+    // Unusual needs a history to be unusual against: a day of this
+    // statistic (at least 2 windows) before it counts.
+    let first = 0;
+    while (first < n && Number.isNaN(sc.s[first]!)) first++;
+    const judgedFrom = Math.max(from, first + Math.max(dayPoints, 2 * sc.w));
+    // As for single points (step 3): the bar is at least tailFactor × this
+    // statistic's own tailQuantile over the tail window before it, so a
+    // series whose hours wander (autocorrelation beyond lag 1, regimes) needs
+    // a larger sustained deviation than white noise would.
+    let bar = o.sustainedThreshold;
+    for (let i = judgedFrom; i < n; i++) {
+      if ((i - judgedFrom) % tailEvery === 0) {
+        let m = 0;
+        for (let j = Math.max(0, i - sc.w - o.tailWindow + 1); j <= i - sc.w; j++) {
+          const u = sc.s[j]!;
+          if (!Number.isNaN(u)) buf[m++] = Math.abs(u);
+        }
+        bar = Math.max(o.sustainedThreshold, m >= 100 ? o.tailFactor * quantileInPlace(buf, m, o.tailQuantile) : 0);
+      }
+      offer(i, sc.s[i]! / bar, k);
+    }
+  });
+
+  // The record excludes the last hours (the longest window): a point's own
+  // incident must not be the record it has to beat.
+  const lag = Math.max(1, ...o.sustainedScales);
+  const span = o.rankWindow;
+  const recUp = span > 0 ? maxBefore(cUp, lag, span) : new Float64Array(n).fill(-Infinity);
+  const recDown = span > 0 ? maxBefore(cDown, lag, span) : new Float64Array(n).fill(-Infinity);
   const top = Math.max(1, Math.round(o.rankTop));
   /**
-   * Whether S_w(i), in direction `sign`, went this far fewer than `rankTop`
+   * Whether C(i), in direction `sign`, went this far fewer than `rankTop`
    * separate times (upcrossings) over the rank window before i. With
    * rankTop = 1 this is "a new record".
    */
-  const beats = (sc: Scale, i: number, sign: 1 | -1): boolean => {
-    const v = sign * sc.s[i]!;
+  const beats = (i: number, sign: 1 | -1): boolean => {
+    const c = sign > 0 ? cUp : cDown;
+    const v = c[i]!;
     if (Number.isNaN(v)) return false;
-    if (v > (sign > 0 ? sc.up[i]! : sc.down[i]!)) return true;
+    if (v > (sign > 0 ? recUp[i]! : recDown[i]!)) return true;
     if (top === 1) return false;
     let crossings = 0;
     let above = false;
-    for (let j = Math.max(0, i - o.rankWindow); j <= i - sc.w; j++) {
-      const u = sign * sc.s[j]!;
+    for (let j = Math.max(0, i - span); j <= i - lag; j++) {
+      const u = c[j]!;
       if (Number.isNaN(u)) continue;
       const now = u >= v;
       if (now && !above && ++crossings >= top) return false;
@@ -792,58 +836,39 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
   let keptEnd = -Infinity;
   for (const r of [...raws].sort((a, b) => a.startIndex - b.startIndex)) {
     let unusual = o.rankWindow <= 0 || r.startIndex - keptEnd <= o.mergeGap;
-    for (let i = r.startIndex; i <= r.endIndex && !unusual; i++) for (const sc of scales) if (beats(sc, i, r.sign)) unusual = true;
+    for (let i = r.startIndex; i <= r.endIndex && !unusual; i++) if (beats(i, r.sign)) unusual = true;
     if (!unusual) continue;
     out.push(r);
     keptEnd = Math.max(keptEnd, r.endIndex);
   }
-  for (const sc of scales) {
-    if (sc.w === 1) continue;
-    // One candidate per crossing: while the statistic stays unusual its
-    // window is still covering the same event (an excursion's points stay in
-    // a 6-hour window for 6 hours), so only the point where it became
-    // unusual starts a candidate.
-    // Unusual needs a history to be unusual against: a day of this
-    // statistic (at least 2 windows) before the first candidate.
-    let first = 0;
-    while (first < n && Number.isNaN(sc.s[first]!)) first++;
-    const judgedFrom = Math.max(from, first + Math.max(dayPoints, 2 * sc.w));
-    // As for single points (step 3): the bar is at least tailFactor × this
-    // statistic's own tailQuantile over the tail window before it, so a
-    // series whose hours wander (autocorrelation beyond lag 1, regimes) needs
-    // a larger sustained deviation than white noise would.
-    const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
-    const buf = new Float64Array(o.tailWindow);
-    let bar = o.sustainedThreshold;
-    let was = 0;
-    for (let i = judgedFrom; i < n; i++) {
-      if ((i - judgedFrom) % tailEvery === 0) {
-        let m = 0;
-        for (let j = Math.max(0, i - sc.w - o.tailWindow + 1); j <= i - sc.w; j++) {
-          const u = sc.s[j]!;
-          if (!Number.isNaN(u)) buf[m++] = Math.abs(u);
-        }
-        bar = Math.max(o.sustainedThreshold, m >= 100 ? o.tailFactor * quantileInPlace(buf, m, o.tailQuantile) : 0);
-      }
-      const v = sc.s[i]!;
-      const sign: 1 | -1 = v > 0 ? 1 : -1;
-      const now = !Number.isNaN(v) && Math.abs(v) >= bar && beats(sc, i, sign) ? sign : 0;
-      const rising = now !== 0 && now !== was;
-      if (!Number.isNaN(v)) was = now;
-      if (!rising) continue;
-      const ref = shiftRefs.get(sc);
-      out.push({
-        startIndex: ref ? ref.start(Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip) : changePoint(zs, Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip),
-        endIndex: i,
-        kind: 'level_shift',
-        sign,
-        score: Math.abs(v),
-        threshold: o.sustainedThreshold,
-        peakIndex: i,
-        expected: baseAt[i]!,
-        ongoing: i === n - 1,
-      });
-    }
+  // Sustained candidates: one per crossing (while the statistic stays
+  // unusual its window still covers the same event — an excursion's points
+  // stay in a 6-hour window for 6 hours), so only the point where it became
+  // unusual starts one.
+  let was = 0;
+  for (let i = from; i < n; i++) {
+    const up = cUp[i]!;
+    const down = cDown[i]!;
+    if (Number.isNaN(up)) continue;
+    const sign: 1 | -1 = up >= down ? 1 : -1;
+    const k = sign > 0 ? byUp[i]! : byDown[i]!;
+    const now = k >= 0 && Math.max(up, down) >= 1 && beats(i, sign) ? sign : 0;
+    const rising = now !== 0 && now !== was;
+    was = now;
+    if (!rising) continue;
+    const sc = scales[k]!;
+    const lo = Math.max(from, i - sc.w + 1);
+    out.push({
+      startIndex: sc.shift ? sc.shift.start(lo, i, sign, o.cusumDrift, o.cusumClip) : changePoint(zs, lo, i, sign, o.cusumDrift, o.cusumClip),
+      endIndex: i,
+      kind: 'level_shift',
+      sign,
+      score: Math.abs(sc.s[i]!),
+      threshold: o.sustainedThreshold,
+      peakIndex: i,
+      expected: baseAt[i]!,
+      ongoing: i === n - 1,
+    });
   }
   return out;
 }
