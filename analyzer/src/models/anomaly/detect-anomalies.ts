@@ -46,7 +46,8 @@ import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from 
  *    recent residuals: on autocorrelated series (temperatures, queues) sums
  *    of residuals wander that much more, and an unadjusted CUSUM would call
  *    every wander a shift.
- * 6. Flapping: anomalies closer than `mergeGap` points are merged into one.
+ * 6. One detection per incident: anomalies closer than `mergeGap` points
+ *    (3 h) are merged into one.
  *    A spike that went at least half as far within ±`recurrenceTolerance` of
  *    the same time on 2 of the 3 previous days (a nightly job) is not
  *    reported. Nothing is reported during the first `warmupPoints` points.
@@ -112,7 +113,11 @@ export interface DetectAnomaliesOptions {
   readonly spikeFactor?: number;
   /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
   readonly shiftPoints?: number;
-  /** Anomalies separated by at most this many points merge. Default: levelWindow. */
+  /**
+   * Anomalies separated by at most this many points are one incident (one
+   * detection: an incident that flaps, or a deploy and its rollback, pages
+   * once). Default: 3 h at the step, at least levelWindow.
+   */
   readonly mergeGap?: number;
   /** CUSUM drift k, in σ (detects shifts ≳ 2k). Default 1. */
   readonly cusumDrift?: number;
@@ -209,7 +214,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     minRun: Math.max(1, Math.round(o.minRun ?? 2)),
     spikeFactor: o.spikeFactor ?? 3,
     shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
-    mergeGap: Math.max(0, Math.round(o.mergeGap ?? levelWindow)),
+    mergeGap: Math.max(0, Math.round(o.mergeGap ?? Math.max(levelWindow, per(3 * HOUR_MS)))),
     cusumDrift: o.cusumDrift ?? 1,
     cusumThreshold: o.cusumThreshold ?? 15,
     cusumClip: o.cusumClip ?? 3,
