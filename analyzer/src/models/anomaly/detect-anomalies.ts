@@ -892,6 +892,55 @@ interface ShiftStatistic {
 }
 
 /**
+ * Prefix sums per model (count, Σx, Σx², Σ x_j·x_{j−1} over adjacent pairs of
+ * the same model), so the lag-1 autocorrelation of any range is O(1).
+ */
+function lagPrefix(d: Float64Array, modelAt: Int8Array): { rho(model: number, from: number, to: number): number } {
+  const n = d.length;
+  let models = 0;
+  for (let i = 0; i < n; i++) models = Math.max(models, modelAt[i]! + 1);
+  const make = (): Float64Array[] => Array.from({ length: models }, () => new Float64Array(n + 1));
+  const cnt = make();
+  const sum = make();
+  const sq = make();
+  const lag = make();
+  const lagCnt = make();
+  for (let m = 0; m < models; m++) {
+    const c = cnt[m]!;
+    const s1 = sum[m]!;
+    const s2 = sq[m]!;
+    const l = lag[m]!;
+    const lc = lagCnt[m]!;
+    for (let i = 0; i < n; i++) {
+      const here = modelAt[i] === m;
+      const v = d[i]!;
+      c[i + 1] = c[i]! + (here ? 1 : 0);
+      s1[i + 1] = s1[i]! + (here ? v : 0);
+      s2[i + 1] = s2[i]! + (here ? v * v : 0);
+      const pair = here && i > 0 && modelAt[i - 1] === m;
+      l[i + 1] = l[i]! + (pair ? v * d[i - 1]! : 0);
+      lc[i + 1] = lc[i]! + (pair ? 1 : 0);
+    }
+  }
+  return {
+    rho(model: number, from: number, to: number): number {
+      if (model < 0 || model >= models || to < from) return 0;
+      const k = cnt[model]![to + 1]! - cnt[model]![from]!;
+      // The first pair of the range would reach outside it.
+      const pairs = lagCnt[model]![to + 1]! - lagCnt[model]![from + 1]!;
+      if (k < 10 || pairs < 1) return 0;
+      const mean = (sum[model]![to + 1]! - sum[model]![from]!) / k;
+      const variance = (sq[model]![to + 1]! - sq[model]![from]!) / k - mean * mean;
+      const cross = (lag[model]![to + 1]! - lag[model]![from + 1]!) / pairs;
+      return variance > 0 ? Math.min(0.95, Math.max(0, (cross - mean * mean) / variance)) : 0;
+    },
+  };
+}
+
+/** Effective samples the shift test's reference must hold (a σ known within about ±13%). */
+const MIN_EFFECTIVE = 30;
+
+/**
  * Two-sample test for a level change at a fixed lag: the median of the last
  * `w` deseasonalized values against the median of the `ref` values before
  * them, in standard errors:
@@ -918,42 +967,44 @@ function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): S
   const refMed = new Float64Array(n).fill(Number.NaN);
   const refSigma = new Float64Array(n).fill(Number.NaN);
   const win = new Float64Array(w);
-  const base = new Float64Array(ref);
+  const maxRef = 3 * ref;
+  const base = new Float64Array(maxRef);
   const every = Math.max(1, Math.floor(w / 12));
+  let nr = 0;
+  let variance = 0;
+  /** Fills `base` with the `len` deseasonalized values before the window at i (same model only), and their variance. */
+  const collect = (i: number, len: number, model: number): void => {
+    nr = 0;
+    let sum = 0;
+    let sq = 0;
+    for (let j = Math.max(0, i - w - len + 1); j <= i - w; j++) {
+      if (modelAt[j] !== model) continue;
+      const v = d[j]!;
+      base[nr++] = v;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = nr > 0 ? sum / nr : 0;
+    variance = nr > 0 ? sq / nr - mean * mean : 0;
+  };
+  const prefix = lagPrefix(d, modelAt);
   for (let i = w + ref; i < n; i += 1) {
     if (i % every !== 0 || Number.isNaN(zs[i]!)) continue;
     const model = modelAt[i]!;
     let nw = 0;
     for (let j = i - w + 1; j <= i; j++) if (modelAt[j] === model) win[nw++] = d[j]!;
-    let nr = 0;
-    let lagSum = 0;
-    let lagCount = 0;
-    let prev = Number.NaN;
-    for (let j = i - w - ref + 1; j <= i - w; j++) {
-      if (modelAt[j] !== model) {
-        prev = Number.NaN;
-        continue;
-      }
-      const v = d[j]!;
-      base[nr++] = v;
-      if (!Number.isNaN(prev)) {
-        lagSum += v * prev;
-        lagCount++;
-      }
-      prev = v;
-    }
+    // ρ from the longest reference there is (a day's estimate of a strongly
+    // autocorrelated series is itself too noisy to size anything with).
+    const rhoLong = prefix.rho(model, Math.max(0, i - w - maxRef + 1), i - w);
+    // The reference must hold enough *effective* samples, n(1−ρ)/(1+ρ) ≥
+    // 30, for its level and spread to be known (a day of a series that
+    // wanders like AR(1) with ρ = 0.95 holds 7): a day, lengthened up to 3
+    // days for autocorrelated series.
+    const want = Math.max(ref, Math.min(maxRef, Math.ceil((MIN_EFFECTIVE * (1 + rhoLong)) / (1 - rhoLong))));
+    collect(i, want, model);
+    const rho = rhoLong;
     // Most of both samples observed under the same model.
     if (nw < Math.ceil((3 * w) / 4) || nr < Math.ceil((3 * ref) / 4)) continue;
-    let mean = 0;
-    let sq = 0;
-    for (let k = 0; k < nr; k++) {
-      mean += base[k]!;
-      sq += base[k]! ** 2;
-    }
-    mean /= nr;
-    const variance = sq / nr - mean * mean;
-    // Lag-1 autocorrelation from the running sums (adjacent pairs only).
-    const rho = variance > 0 && lagCount > 0 ? Math.min(0.95, Math.max(0, (lagSum / lagCount - mean * mean) / variance)) : 0;
     const mw = medianInPlace(win, nw);
     const mr = medianInPlace(base, nr);
     for (let k = 0; k < nr; k++) base[k] = Math.abs(base[k]! - mr);
