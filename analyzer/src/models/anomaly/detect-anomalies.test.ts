@@ -128,6 +128,19 @@ describe('detectAnomalies', () => {
     expect(detectAnomalies(s, { mergeGap: 12 }).length).toBeGreaterThan(2);
   });
 
+  it('reports a drop and its recovery as one incident', () => {
+    const noise = gaussian(rng(14));
+    const step = 300_000;
+    // Down by 20σ for 6 hours, then back: the return is the end of the incident.
+    const s = series(3000, (i) => 50 + noise() + (i >= 2000 && i < 2072 ? -20 : 0), step);
+    const found = detectAnomalies(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ startIndex: 2000, direction: 'down' });
+    expect(found[0]!.endIndex).toBeGreaterThanOrEqual(2072);
+    // Without the rule the recovery is a second (upward) anomaly.
+    expect(detectAnomalies(s, { recoveryWindow: 0 }).map((a) => a.direction)).toEqual(['down', 'up']);
+  });
+
   it('merges a flapping excursion into one anomaly', () => {
     const noise = gaussian(rng(10));
     // Bursts of 2 points every 10 points for 100 points: one incident, not ten.

@@ -147,6 +147,13 @@ export interface DetectAnomaliesOptions {
    */
   readonly rankWindow?: number;
   /**
+   * An anomaly in the opposite direction within this many points of the end
+   * of the previous one that brings the level back to where it was before
+   * is that incident's recovery (it extends it). Default: 1 day at the step,
+   * clamped to [24, 1440]; 0 disables it.
+   */
+  readonly recoveryWindow?: number;
+  /**
    * Reference length (points) of the two-sample shift test: each sustained
    * scale's window is also compared with the this-many points before it.
    * Default: 1 day at the step, clamped to [24, 1440]; 0 disables the test.
@@ -224,6 +231,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     sustainedScales: (o.sustainedScales ?? [per(HOUR_MS), per(6 * HOUR_MS)]).map((w) => Math.max(3, Math.round(w))).filter((w, k, all) => all.indexOf(w) === k),
     sustainedThreshold: o.sustainedThreshold ?? 5,
     rankTop: Math.max(1, Math.round(o.rankTop ?? 1)),
+    recoveryWindow: Math.max(0, Math.round(o.recoveryWindow ?? clamp(per(DAY_MS), 24, 1440))),
     shiftReference: Math.max(0, Math.round(o.shiftReference ?? clamp(per(DAY_MS), 24, 1440))),
     rankWindow: Math.max(0, Math.round(o.rankWindow ?? Math.max(per(7 * DAY_MS), 4 * levelWindow))),
   };
@@ -591,7 +599,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   if (exc) closeExcursion(exc, true);
 
   const ranked = rankCandidates(raws, zs, inflAt, baseAt, thresholdAt, { deseason, modelAt }, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
-  return mergeAnomalies(ranked, o.mergeGap).map((a) => {
+  return absorbRecoveries(mergeAnomalies(ranked, o.mergeGap), { deseason, modelAt }, o.levelWindow, o.recoveryWindow).map((a) => {
     const actual = values[a.peakIndex] ?? Number.NaN;
     return {
       start: times[a.startIndex]!,
@@ -1032,6 +1040,47 @@ function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): S
       return Math.min(at, to);
     },
   };
+}
+
+/**
+ * A return to the level from before an anomaly is the end of that incident,
+ * not a new one: a CPU that dropped for an hour and came back, a temperature
+ * that recovered after a failure. An anomaly in the opposite direction,
+ * starting within `window` points of the end of the previous one, whose level
+ * (median deseasonalized value) is back within half the previous anomaly's
+ * departure of the level before it began, extends that anomaly instead of
+ * being reported — provided the level stayed away in between (a spike that
+ * ended by itself has no recovery to come). Decided when the later anomaly
+ * is found (causal).
+ */
+function absorbRecoveries(raws: Raw[], lv: Levels, before: number, window: number): Raw[] {
+  if (window <= 0) return raws;
+  const scratch = new Float64Array(Math.max(1, before, ...raws.map((r) => r.endIndex - r.startIndex + 1), ...raws.map((r, k) => (k > 0 ? r.startIndex - raws[k - 1]!.endIndex : 0))));
+  const levelOf = (from: number, to: number, model: number): number => {
+    let m = 0;
+    for (let j = Math.max(0, from); j <= to; j++) if (lv.modelAt[j] === model) scratch[m++] = lv.deseason[j]!;
+    return m >= 1 ? medianInPlace(scratch, m) : Number.NaN;
+  };
+  const out: Raw[] = [];
+  for (const r of raws) {
+    const a = out[out.length - 1];
+    if (a && r.sign !== a.sign && r.startIndex - a.endIndex <= window) {
+      const model = lv.modelAt[a.startIndex]!;
+      const pre = levelOf(a.startIndex - before, a.startIndex - 1, model);
+      const during = levelOf(a.startIndex, a.endIndex, model);
+      const after = levelOf(r.startIndex, r.endIndex, model);
+      // Still departed between the two (a spike that ended by itself has no recovery to come).
+      const between = r.startIndex - a.endIndex > 1 ? levelOf(a.endIndex + 1, r.startIndex - 1, model) : during;
+      const departure = during - pre;
+      const away = (v: number): boolean => Math.sign(v - pre) === a.sign && Math.abs(v - pre) > 0.5 * Math.abs(departure);
+      if (model >= 0 && Math.sign(departure) === a.sign && away(between) && Math.abs(after - pre) <= 0.5 * Math.abs(departure)) {
+        out[out.length - 1] = { ...a, endIndex: Math.max(a.endIndex, r.endIndex), ongoing: r.ongoing };
+        continue;
+      }
+    }
+    out.push(r);
+  }
+  return out;
 }
 
 /** Merges anomalies no more than `gap` points apart (flapping suppression). */
