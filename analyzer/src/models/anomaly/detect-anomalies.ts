@@ -47,15 +47,20 @@ import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from 
  *    of residuals wander that much more, and an unadjusted CUSUM would call
  *    every wander a shift.
  * 6. One detection per incident: anomalies closer than `mergeGap` points
- *    (3 h) are merged into one.
+ *    (3 h) are merged into one, and a return to the level from before an
+ *    anomaly within `recoveryWindow` (a day) is that anomaly's end, not a
+ *    new one (see `absorbRecoveries`).
  *    A spike that went at least half as far within ±`recurrenceTolerance` of
  *    the same time on 2 of the 3 previous days (a nightly job) is not
  *    reported. Nothing is reported during the first `warmupPoints` points.
- * 7. Rank gate and sustained deviations (see `rankCandidates`): a candidate
- *    is reported only when, at some scale (1 point, 1 h, 6 h means of z), it
- *    sets a record of the last `rankWindow` points in its direction; a 1-h or
- *    6-h mean that reaches its own bar and sets its record is a level-shift
- *    candidate even when no single point was over the threshold.
+ * 7. Rank gate and sustained deviations (see `rankCandidates`): per scale —
+ *    z itself, the 1-h and 6-h sums of z, and the 1-h and 6-h two-sample
+ *    shift tests (the window's median against the reference before it,
+ *    `shiftStatistic`) — a statistic in units of its own bar; the largest is
+ *    the point's calibrated score. A candidate is reported only when its
+ *    score sets a record of the last `rankWindow` points (a week) in its
+ *    direction; a sustained score over its bar that sets its record is a
+ *    level-shift candidate even when no single point was over the threshold.
  */
 
 export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
