@@ -1028,6 +1028,17 @@ function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): S
     refMed[i] = mr;
     refSigma[i] = sigma;
   }
+  // Between evaluations the last value holds (causal), so the statistic does
+  // not blink off and on and start a new crossing at every evaluation.
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isNaN(s[i]!)) last = i;
+    else if (last >= 0 && i - last < every && !Number.isNaN(zs[i]!)) {
+      s[i] = s[last]!;
+      refMed[i] = refMed[last]!;
+      refSigma[i] = refSigma[last]!;
+    }
+  }
   return {
     s,
     start(from: number, to: number, sign: 1 | -1, drift: number, clip: number): number {
