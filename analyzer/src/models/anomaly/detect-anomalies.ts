@@ -1001,28 +1001,44 @@ function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): S
     variance = nr > 0 ? sq / nr - mean * mean : 0;
   };
   const prefix = lagPrefix(d, modelAt);
+  // The reference moves slowly: its level, spread and ρ are re-taken every
+  // `refEvery` points (half an hour at most; cost), the window's at every
+  // evaluation. A reference a few points older than the window is still
+  // entirely before it.
+  const refEvery = Math.max(1, Math.floor(ref / 48));
+  let refAt = -Infinity;
+  let refModel = -1;
+  let refOk = false;
+  let mr = 0;
+  let sigma = 0;
+  let rho = 0;
   for (let i = w + ref; i < n; i += 1) {
     if (i % every !== 0 || Number.isNaN(zs[i]!)) continue;
     const model = modelAt[i]!;
     let nw = 0;
     for (let j = i - w + 1; j <= i; j++) if (modelAt[j] === model) win[nw++] = d[j]!;
-    // ρ from the longest reference there is (a day's estimate of a strongly
-    // autocorrelated series is itself too noisy to size anything with).
-    const rhoLong = prefix.rho(model, Math.max(0, i - w - maxRef + 1), i - w);
-    // The reference must hold enough *effective* samples, n(1−ρ)/(1+ρ) ≥
-    // 30, for its level and spread to be known (a day of a series that
-    // wanders like AR(1) with ρ = 0.95 holds 7): a day, lengthened up to 3
-    // days for autocorrelated series.
-    const want = Math.max(ref, Math.min(maxRef, Math.ceil((MIN_EFFECTIVE * (1 + rhoLong)) / (1 - rhoLong))));
-    collect(i, want, model);
-    const rho = rhoLong;
-    // Most of both samples observed under the same model.
-    if (nw < Math.ceil((3 * w) / 4) || nr < Math.ceil((3 * ref) / 4)) continue;
+    if (i - refAt >= refEvery || model !== refModel) {
+      refAt = i;
+      refModel = model;
+      // ρ from the longest reference there is (a day's estimate of a strongly
+      // autocorrelated series is itself too noisy to size anything with).
+      rho = prefix.rho(model, Math.max(0, i - w - maxRef + 1), i - w);
+      // The reference must hold enough *effective* samples, n(1−ρ)/(1+ρ) ≥
+      // 30, for its level and spread to be known (a day of a series that
+      // wanders like AR(1) with ρ = 0.95 holds 7): a day, lengthened up to 3
+      // days for autocorrelated series.
+      collect(i, Math.max(ref, Math.min(maxRef, Math.ceil((MIN_EFFECTIVE * (1 + rho)) / (1 - rho)))), model);
+      // Most of the reference observed under the same model.
+      refOk = nr >= Math.ceil((3 * ref) / 4);
+      if (refOk) {
+        mr = medianInPlace(base, nr);
+        for (let k = 0; k < nr; k++) base[k] = Math.abs(base[k]! - mr);
+        sigma = MAD_TO_SIGMA * medianInPlace(base, nr);
+        if (!(sigma > 0)) sigma = Math.sqrt(Math.max(variance, 0));
+      }
+    }
+    if (!refOk || nw < Math.ceil((3 * w) / 4)) continue;
     const mw = medianInPlace(win, nw);
-    const mr = medianInPlace(base, nr);
-    for (let k = 0; k < nr; k++) base[k] = Math.abs(base[k]! - mr);
-    let sigma = MAD_TO_SIGMA * medianInPlace(base, nr);
-    if (!(sigma > 0)) sigma = Math.sqrt(Math.max(variance, 0));
     const se = sigma * Math.sqrt(Math.PI / 2) * Math.sqrt((1 + rho) / (1 - rho)) * Math.sqrt(1 / nw + 1 / nr);
     s[i] = se > 0 ? (mw - mr) / se : mw === mr ? 0 : Math.sign(mw - mr) * 1e12;
     refMed[i] = mr;
