@@ -1087,7 +1087,8 @@ function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): S
  */
 function absorbRecoveries(raws: Raw[], lv: Levels, before: number, window: number): Raw[] {
   if (window <= 0) return raws;
-  const scratch = new Float64Array(Math.max(1, before, ...raws.map((r) => r.endIndex - r.startIndex + 1), ...raws.map((r, k) => (k > 0 ? r.startIndex - raws[k - 1]!.endIndex : 0))));
+  // An absorbed anomaly grows: size for the whole series rather than for one anomaly.
+  const scratch = new Float64Array(Math.max(1, lv.deseason.length));
   const levelOf = (from: number, to: number, model: number): number => {
     let m = 0;
     for (let j = Math.max(0, from); j <= to; j++) if (lv.modelAt[j] === model) scratch[m++] = lv.deseason[j]!;
