@@ -38,6 +38,30 @@ describe('detectAnomalies', () => {
     expect(found[0]!.startIndex).toBeLessThan(1830);
   });
 
+  it('finds a shift the adaptive baseline follows (-1.5σ for good, a -2σ ramp over 6 h) with the two-sample shift test', () => {
+    const step = 300_000;
+    const at = 9 * 288; // day 9 of 14, at 5 minutes
+    for (const seed of [31, 32]) {
+      const noise = gaussian(rng(seed));
+      // The level drops by 1.5σ and the noise halves (a CPU that settles lower for good).
+      const drop = series(14 * 288, (i) => (i < at ? 40 + 2 * noise() : 37 + noise()), step);
+      const found = detectAnomalies(drop);
+      expect(found.map((a) => [a.kind, a.direction])).toEqual([['level_shift', 'down']]);
+      expect(Math.abs(found[0]!.startIndex - at)).toBeLessThanOrEqual(6);
+      // The sums of z against the adaptive baseline alone do not see it.
+      expect(detectAnomalies(drop, { shiftReference: 0 })).toEqual([]);
+
+      const slow = gaussian(rng(seed + 50));
+      const ramp = series(14 * 288, (i) => 40 + 2 * slow() - 4 * Math.min(1, Math.max(0, (i - at) / 72)), step);
+      const ramped = detectAnomalies(ramp);
+      expect(ramped).toHaveLength(1);
+      expect(ramped[0]!.direction).toBe('down');
+      expect(ramped[0]!.startIndex).toBeGreaterThanOrEqual(at);
+      expect(ramped[0]!.startIndex).toBeLessThan(at + 72);
+      expect(detectAnomalies(ramp, { shiftReference: 0 })).toEqual([]);
+    }
+  });
+
   it('rarely re-reports a repeated excursion of the same size (rank gate), and always a larger one', () => {
     const noise = gaussian(rng(22));
     const every = 20 * 60; // every 20 h at 1 min: not daily, so not the nightly-job rule
@@ -86,6 +110,35 @@ describe('detectAnomalies', () => {
     const found = detectAnomalies(s, { warmupPoints: 100 });
     expect(found.map((a) => a.startIndex)).toEqual([300]);
     expect(detectAnomalies(s, { warmupPoints: 350 })).toEqual([]);
+  });
+
+  it('reports one incident once: excursions within the merge gap (3 h) are one detection', () => {
+    const noise = gaussian(rng(13));
+    const step = 300_000;
+    // Three bursts 2 h apart at 5 minutes (an incident that flaps), then a
+    // larger one a day later (larger: the rank gate passes it).
+    const bursts = new Set([2000, 2024, 2048]);
+    const s = series(3000, (i) => 10 + noise() + (bursts.has(i) || bursts.has(i - 1) ? 20 : 0) + (i === 2336 || i === 2337 ? 40 : 0), step);
+    const found = detectAnomalies(s);
+    expect(found.map((a) => [a.startIndex, a.endIndex])).toEqual([
+      [2000, 2049],
+      [2336, 2337],
+    ]);
+    // Merging only within the level window (2 h) splits the incident.
+    expect(detectAnomalies(s, { mergeGap: 12 }).length).toBeGreaterThan(2);
+  });
+
+  it('reports a drop and its recovery as one incident', () => {
+    const noise = gaussian(rng(14));
+    const step = 300_000;
+    // Down by 20σ for 6 hours, then back: the return is the end of the incident.
+    const s = series(3000, (i) => 50 + noise() + (i >= 2000 && i < 2072 ? -20 : 0), step);
+    const found = detectAnomalies(s);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ startIndex: 2000, direction: 'down' });
+    expect(found[0]!.endIndex).toBeGreaterThanOrEqual(2072);
+    // Without the rule the recovery is a second (upward) anomaly.
+    expect(detectAnomalies(s, { recoveryWindow: 0 }).map((a) => a.direction)).toEqual(['down', 'up']);
   });
 
   it('merges a flapping excursion into one anomaly', () => {

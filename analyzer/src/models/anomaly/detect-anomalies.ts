@@ -1,4 +1,4 @@
-import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
+import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
 
 /**
  * Online, seasonal-robust anomaly detection for one regular-ish series (RED,
@@ -46,15 +46,21 @@ import { medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stat
  *    recent residuals: on autocorrelated series (temperatures, queues) sums
  *    of residuals wander that much more, and an unadjusted CUSUM would call
  *    every wander a shift.
- * 6. Flapping: anomalies closer than `mergeGap` points are merged into one.
+ * 6. One detection per incident: anomalies closer than `mergeGap` points
+ *    (3 h) are merged into one, and a return to the level from before an
+ *    anomaly within `recoveryWindow` (a day) is that anomaly's end, not a
+ *    new one (see `absorbRecoveries`).
  *    A spike that went at least half as far within ±`recurrenceTolerance` of
  *    the same time on 2 of the 3 previous days (a nightly job) is not
  *    reported. Nothing is reported during the first `warmupPoints` points.
- * 7. Rank gate and sustained deviations (see `rankCandidates`): a candidate
- *    is reported only when, at some scale (1 point, 1 h, 6 h means of z), it
- *    sets a record of the last `rankWindow` points in its direction; a 1-h or
- *    6-h mean that reaches its own bar and sets its record is a level-shift
- *    candidate even when no single point was over the threshold.
+ * 7. Rank gate and sustained deviations (see `rankCandidates`): per scale —
+ *    z itself, the 1-h and 6-h sums of z, and the 1-h and 6-h two-sample
+ *    shift tests (the window's median against the reference before it,
+ *    `shiftStatistic`) — a statistic in units of its own bar; the largest is
+ *    the point's calibrated score. A candidate is reported only when its
+ *    score sets a record of the last `rankWindow` points (a week) in its
+ *    direction; a sustained score over its bar that sets its record is a
+ *    level-shift candidate even when no single point was over the threshold.
  */
 
 export type AnomalyKind = 'spike' | 'dip' | 'level_shift';
@@ -112,7 +118,11 @@ export interface DetectAnomaliesOptions {
   readonly spikeFactor?: number;
   /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
   readonly shiftPoints?: number;
-  /** Anomalies separated by at most this many points merge. Default: levelWindow. */
+  /**
+   * Anomalies separated by at most this many points are one incident (one
+   * detection: an incident that flaps, or a deploy and its rollback, pages
+   * once). Default: 3 h at the step, at least levelWindow.
+   */
   readonly mergeGap?: number;
   /** CUSUM drift k, in σ (detects shifts ≳ 2k). Default 1. */
   readonly cusumDrift?: number;
@@ -141,6 +151,19 @@ export interface DetectAnomaliesOptions {
    * Default: 7 days at the step, at least 4 × levelWindow; 0 disables the rank gate.
    */
   readonly rankWindow?: number;
+  /**
+   * An anomaly in the opposite direction within this many points of the end
+   * of the previous one that brings the level back to where it was before
+   * is that incident's recovery (it extends it). Default: 1 day at the step,
+   * clamped to [24, 1440]; 0 disables it.
+   */
+  readonly recoveryWindow?: number;
+  /**
+   * Reference length (points) of the two-sample shift test: each sustained
+   * scale's window is also compared with the this-many points before it.
+   * Default: 1 day at the step, clamped to [24, 1440]; 0 disables the test.
+   */
+  readonly shiftReference?: number;
   /** A candidate must be among this many most unusual excursions of the rank window (in separate episodes). Default 1: a new record. */
   readonly rankTop?: number;
 }
@@ -203,7 +226,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     minRun: Math.max(1, Math.round(o.minRun ?? 2)),
     spikeFactor: o.spikeFactor ?? 3,
     shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
-    mergeGap: Math.max(0, Math.round(o.mergeGap ?? levelWindow)),
+    mergeGap: Math.max(0, Math.round(o.mergeGap ?? Math.max(levelWindow, per(3 * HOUR_MS)))),
     cusumDrift: o.cusumDrift ?? 1,
     cusumThreshold: o.cusumThreshold ?? 15,
     cusumClip: o.cusumClip ?? 3,
@@ -213,6 +236,8 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     sustainedScales: (o.sustainedScales ?? [per(HOUR_MS), per(6 * HOUR_MS)]).map((w) => Math.max(3, Math.round(w))).filter((w, k, all) => all.indexOf(w) === k),
     sustainedThreshold: o.sustainedThreshold ?? 5,
     rankTop: Math.max(1, Math.round(o.rankTop ?? 1)),
+    recoveryWindow: Math.max(0, Math.round(o.recoveryWindow ?? clamp(per(DAY_MS), 24, 1440))),
+    shiftReference: Math.max(0, Math.round(o.shiftReference ?? clamp(per(DAY_MS), 24, 1440))),
     rankWindow: Math.max(0, Math.round(o.rankWindow ?? Math.max(per(7 * DAY_MS), 4 * levelWindow))),
   };
 }
@@ -328,6 +353,13 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   const zs = new Float64Array(n).fill(Number.NaN);
   const inflAt = new Float64Array(n).fill(1);
   const baseAt = new Float64Array(n).fill(Number.NaN);
+  const thresholdAt = new Float64Array(n).fill(Number.NaN);
+  // Per point, for the two-sample shift test: the value minus the chosen
+  // predictor's seasonal profile (the raw value for the local level) and which
+  // predictor that was (a reference and a window are compared only when they
+  // were deseasonalized the same way).
+  const deseason = new Float64Array(n).fill(Number.NaN);
+  const modelAt = new Int8Array(n).fill(-1);
 
   const seasonalProfile = (i: number, period: number): number => {
     let m = 0;
@@ -442,6 +474,10 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       if (p !== level && !Number.isNaN(p.err) && p.err < 0.8 * level.err && p.err < chosen.err) chosen = p;
     }
     const b = chosen.base;
+    if (!Number.isNaN(b)) {
+      deseason[i] = y - chosen.profile;
+      modelAt[i] = predictors.indexOf(chosen);
+    }
     const ready = level.dev.size >= halfWindow;
 
     // 2. Robust scale of the chosen predictor's residuals.
@@ -475,6 +511,7 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
       zs[i] = Math.max(-1e12, Math.min(1e12, z));
       inflAt[i] = chosen.inflation;
       baseAt[i] = b;
+      thresholdAt[i] = threshold;
     }
     // Every point, anomalous or not, shapes the tail: excursions that recur are this series' normal.
     if (ready) tail.push(Math.min(az, 1e12));
@@ -566,8 +603,8 @@ export function detectAnomalies(input: DetectAnomaliesInput, options: DetectAnom
   }
   if (exc) closeExcursion(exc, true);
 
-  const ranked = rankCandidates(raws, zs, inflAt, baseAt, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
-  return mergeAnomalies(ranked, o.mergeGap).map((a) => {
+  const ranked = rankCandidates(raws, zs, inflAt, baseAt, thresholdAt, { deseason, modelAt }, o, Math.max(o.warmupPoints, firstJudged(zs)), day);
+  return absorbRecoveries(mergeAnomalies(ranked, o.mergeGap), { deseason, modelAt }, o.levelWindow, o.recoveryWindow).map((a) => {
     const actual = values[a.peakIndex] ?? Number.NaN;
     return {
       start: times[a.startIndex]!,
@@ -656,46 +693,46 @@ function maxBefore(s: Float64Array, lag: number, span: number): Float64Array {
 }
 
 /**
- * Step 7, the rank gate and the sustained-deviation detector. Per scale w
- * (1 point, and each of `sustainedScales`) a signed statistic S_w(i): z itself
- * for w = 1, else Σ clip(z)/inflation over the last w points ÷ √w — about
- * N(0, 1) for normal residuals whatever w, and large for a deviation that is
- * small per point but long (a slow leak, a traffic drop of 2σ for hours).
+ * Step 7, the rank gate and the sustained-deviation detector.
  *
- * - A candidate from steps 4–5 is reported only when, at some point of it and
- *   at some scale, S_w in its direction beats every S_w of that direction over
- *   the previous `rankWindow` points (its own window excluded). "Extreme for a
- *   Gaussian" is not enough on ops series; the question an operator asks is
- *   "is this the most unusual thing this series has done in a week?". A
- *   recurring excursion of the same size answers no, so it is not re-reported.
- * - A sustained statistic that reaches `sustainedThreshold` *and* beats its own
- *   record is a candidate in its own right (a level shift or slow drift spanning
- *   the last w points), even when no single point was over the threshold.
+ * Per scale w a signed statistic S_w(i), each about N(0, 1) on this series'
+ * own noise:
+ * - w = 1: z itself;
+ * - each of `sustainedScales`: Σ clip(z)/inflation over the last w points ÷
+ *   √(w × mean square of clipped z before the window): large for a deviation
+ *   small per point but long (a slow leak, a traffic drop of 2σ for hours);
+ * - the same w against a frozen reference (`shiftStatistic`): the window's
+ *   median against the day before it, for shifts the adaptive baseline of
+ *   the sums has already followed.
  *
- * Causal: S_w(i) and its record use points up to i only.
+ * Each statistic is put in units of its own bar — the excursion threshold of
+ * step 3 for z; `max(sustainedThreshold, tailFactor × its own tailQuantile of
+ * |S_w| over the tail window)` for the others — and the per-point score in a
+ * direction is the largest of these (C_up(i), C_down(i)). One calibrated
+ * currency, so "the most unusual thing in a week" is one test, not one test
+ * per scale (with 5 scales, 5 chances to set some record).
+ *
+ * - A candidate from steps 4–5 is reported only when, at some point of it, C
+ *   in its direction beats every C of that direction over the previous
+ *   `rankWindow` points (the last hours excluded: its own windows). "Extreme
+ *   for a Gaussian" is not enough on ops series; the question an operator
+ *   asks is "is this the most unusual thing this series has done in a
+ *   week?". A recurring excursion of the same size answers no.
+ * - Where C reaches 1 through a sustained scale (over that scale's own bar)
+ *   *and* sets its record, that is a level-shift candidate of its own, once
+ *   per crossing, even when no single point was over the threshold.
+ *
+ * Causal: every statistic, bar and record at i uses points up to i only.
  */
-function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
+function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, baseAt: Float64Array, thresholdAt: Float64Array, levels: Levels, o: Required<DetectAnomaliesOptions>, from: number, dayPoints: number): Raw[] {
   const n = zs.length;
   if (o.rankWindow <= 0 && o.sustainedScales.length === 0) return raws;
   interface Scale {
     readonly w: number;
     readonly s: Float64Array;
-    readonly up: Float64Array;
-    readonly down: Float64Array;
+    readonly shift: ShiftStatistic | undefined;
   }
   const scales: Scale[] = [];
-  const record = (w: number, s: Float64Array): Scale => {
-    const neg = s.map((v) => -v);
-    const span = o.rankWindow > 0 ? o.rankWindow : 0;
-    return {
-      w,
-      s,
-      // The record is taken before the window (its own points excluded).
-      up: span > 0 ? maxBefore(s, w, span) : new Float64Array(n).fill(-Infinity),
-      down: span > 0 ? maxBefore(neg, w, span) : new Float64Array(n).fill(-Infinity),
-    };
-  };
-  scales.push(record(1, zs));
   // Clipped z has a variance of its own (below 1 for a Gaussian, above for
   // heavy tails): its mean square over the scaleWindow points before each
   // window normalizes the sums, so S_w is about N(0, 1) on this series' noise.
@@ -731,24 +768,78 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
         s[i] = sum / Math.sqrt(count * m2);
       }
     }
-    scales.push(record(w, s));
+    scales.push({ w, s, shift: undefined });
+    if (o.shiftReference > 0) {
+      const shift = shiftStatistic(levels, zs, w, o.shiftReference);
+      scales.push({ w, s: shift.s, shift });
+    }
   }
 
+  // The calibrated score per point and direction, and which scale gave it.
+  const cUp = new Float64Array(n).fill(Number.NaN);
+  const cDown = new Float64Array(n).fill(Number.NaN);
+  const byUp = new Int16Array(n).fill(-1);
+  const byDown = new Int16Array(n).fill(-1);
+  const offer = (i: number, u: number, k: number): void => {
+    if (Number.isNaN(u)) return;
+    if (Number.isNaN(cUp[i]!) || u > cUp[i]!) {
+      cUp[i] = u;
+      byUp[i] = k;
+    }
+    if (Number.isNaN(cDown[i]!) || -u > cDown[i]!) {
+      cDown[i] = -u;
+      byDown[i] = k;
+    }
+  };
+  for (let i = 0; i < n; i++) if (!Number.isNaN(zs[i]!) && thresholdAt[i]! > 0) offer(i, zs[i]! / thresholdAt[i]!, -1);
+  const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
+  const buf = new Float64Array(o.tailWindow);
+  scales.forEach((sc, k) => {
+    // Unusual needs a history to be unusual against: a day of this
+    // statistic (at least 2 windows) before it counts.
+    let first = 0;
+    while (first < n && Number.isNaN(sc.s[first]!)) first++;
+    const judgedFrom = Math.max(from, first + Math.max(dayPoints, 2 * sc.w));
+    // As for single points (step 3): the bar is at least tailFactor × this
+    // statistic's own tailQuantile over the tail window before it, so a
+    // series whose hours wander (autocorrelation beyond lag 1, regimes) needs
+    // a larger sustained deviation than white noise would.
+    let bar = o.sustainedThreshold;
+    for (let i = judgedFrom; i < n; i++) {
+      if ((i - judgedFrom) % tailEvery === 0) {
+        let m = 0;
+        for (let j = Math.max(0, i - sc.w - o.tailWindow + 1); j <= i - sc.w; j++) {
+          const u = sc.s[j]!;
+          if (!Number.isNaN(u)) buf[m++] = Math.abs(u);
+        }
+        bar = Math.max(o.sustainedThreshold, m >= 100 ? o.tailFactor * quantileInPlace(buf, m, o.tailQuantile) : 0);
+      }
+      offer(i, sc.s[i]! / bar, k);
+    }
+  });
+
+  // The record excludes the last hours (the longest window): a point's own
+  // incident must not be the record it has to beat.
+  const lag = Math.max(1, ...o.sustainedScales);
+  const span = o.rankWindow;
+  const recUp = span > 0 ? maxBefore(cUp, lag, span) : new Float64Array(n).fill(-Infinity);
+  const recDown = span > 0 ? maxBefore(cDown, lag, span) : new Float64Array(n).fill(-Infinity);
   const top = Math.max(1, Math.round(o.rankTop));
   /**
-   * Whether S_w(i), in direction `sign`, went this far fewer than `rankTop`
+   * Whether C(i), in direction `sign`, went this far fewer than `rankTop`
    * separate times (upcrossings) over the rank window before i. With
    * rankTop = 1 this is "a new record".
    */
-  const beats = (sc: Scale, i: number, sign: 1 | -1): boolean => {
-    const v = sign * sc.s[i]!;
+  const beats = (i: number, sign: 1 | -1): boolean => {
+    const c = sign > 0 ? cUp : cDown;
+    const v = c[i]!;
     if (Number.isNaN(v)) return false;
-    if (v > (sign > 0 ? sc.up[i]! : sc.down[i]!)) return true;
+    if (v > (sign > 0 ? recUp[i]! : recDown[i]!)) return true;
     if (top === 1) return false;
     let crossings = 0;
     let above = false;
-    for (let j = Math.max(0, i - o.rankWindow); j <= i - sc.w; j++) {
-      const u = sign * sc.s[j]!;
+    for (let j = Math.max(0, i - span); j <= i - lag; j++) {
+      const u = c[j]!;
       if (Number.isNaN(u)) continue;
       const now = u >= v;
       if (now && !above && ++crossings >= top) return false;
@@ -763,57 +854,264 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
   let keptEnd = -Infinity;
   for (const r of [...raws].sort((a, b) => a.startIndex - b.startIndex)) {
     let unusual = o.rankWindow <= 0 || r.startIndex - keptEnd <= o.mergeGap;
-    for (let i = r.startIndex; i <= r.endIndex && !unusual; i++) for (const sc of scales) if (beats(sc, i, r.sign)) unusual = true;
+    for (let i = r.startIndex; i <= r.endIndex && !unusual; i++) if (beats(i, r.sign)) unusual = true;
     if (!unusual) continue;
     out.push(r);
     keptEnd = Math.max(keptEnd, r.endIndex);
   }
-  for (const sc of scales) {
-    if (sc.w === 1) continue;
-    // One candidate per crossing: while the statistic stays unusual its
-    // window is still covering the same event (an excursion's points stay in
-    // a 6-hour window for 6 hours), so only the point where it became
-    // unusual starts a candidate.
-    // Unusual needs a history to be unusual against: a day of this
-    // statistic (at least 2 windows) before the first candidate.
-    let first = 0;
-    while (first < n && Number.isNaN(sc.s[first]!)) first++;
-    const judgedFrom = Math.max(from, first + Math.max(dayPoints, 2 * sc.w));
-    // As for single points (step 3): the bar is at least tailFactor × this
-    // statistic's own tailQuantile over the tail window before it, so a
-    // series whose hours wander (autocorrelation beyond lag 1, regimes) needs
-    // a larger sustained deviation than white noise would.
-    const tailEvery = Math.max(1, Math.floor(o.tailWindow / 100));
-    const buf = new Float64Array(o.tailWindow);
-    let bar = o.sustainedThreshold;
-    let was = 0;
-    for (let i = judgedFrom; i < n; i++) {
-      if ((i - judgedFrom) % tailEvery === 0) {
-        let m = 0;
-        for (let j = Math.max(0, i - sc.w - o.tailWindow + 1); j <= i - sc.w; j++) {
-          const u = sc.s[j]!;
-          if (!Number.isNaN(u)) buf[m++] = Math.abs(u);
-        }
-        bar = Math.max(o.sustainedThreshold, m >= 100 ? o.tailFactor * quantileInPlace(buf, m, o.tailQuantile) : 0);
-      }
-      const v = sc.s[i]!;
-      const sign: 1 | -1 = v > 0 ? 1 : -1;
-      const now = !Number.isNaN(v) && Math.abs(v) >= bar && beats(sc, i, sign) ? sign : 0;
-      const rising = now !== 0 && now !== was;
-      if (!Number.isNaN(v)) was = now;
-      if (!rising) continue;
-      out.push({
-        startIndex: changePoint(zs, Math.max(from, i - sc.w + 1), i, sign, o.cusumDrift, o.cusumClip),
-        endIndex: i,
-        kind: 'level_shift',
-        sign,
-        score: Math.abs(v),
-        threshold: o.sustainedThreshold,
-        peakIndex: i,
-        expected: baseAt[i]!,
-        ongoing: i === n - 1,
-      });
+  // Sustained candidates: one per crossing (while the statistic stays
+  // unusual its window still covers the same event — an excursion's points
+  // stay in a 6-hour window for 6 hours), so only the point where it became
+  // unusual starts one.
+  let was = 0;
+  for (let i = from; i < n; i++) {
+    const up = cUp[i]!;
+    const down = cDown[i]!;
+    if (Number.isNaN(up)) continue;
+    const sign: 1 | -1 = up >= down ? 1 : -1;
+    const k = sign > 0 ? byUp[i]! : byDown[i]!;
+    const now = k >= 0 && Math.max(up, down) >= 1 && beats(i, sign) ? sign : 0;
+    const rising = now !== 0 && now !== was;
+    was = now;
+    if (!rising) continue;
+    const sc = scales[k]!;
+    const lo = Math.max(from, i - sc.w + 1);
+    out.push({
+      startIndex: sc.shift ? sc.shift.start(lo, i, sign, o.cusumDrift, o.cusumClip) : changePoint(zs, lo, i, sign, o.cusumDrift, o.cusumClip),
+      endIndex: i,
+      kind: 'level_shift',
+      sign,
+      score: Math.abs(sc.s[i]!),
+      threshold: o.sustainedThreshold,
+      peakIndex: i,
+      expected: baseAt[i]!,
+      ongoing: i === n - 1,
+    });
+  }
+  return out;
+}
+
+/** The deseasonalized values the two-sample shift test compares (see `shiftStatistic`). */
+interface Levels {
+  readonly deseason: Float64Array;
+  readonly modelAt: Int8Array;
+}
+
+interface ShiftStatistic {
+  /** The standardized shift at each point (NaN where not computed). */
+  readonly s: Float64Array;
+  /** Where, in [from, to], the shift in direction `sign` most likely began (CUSUM against the reference at `to`). */
+  start(from: number, to: number, sign: 1 | -1, drift: number, clip: number): number;
+}
+
+/**
+ * Prefix sums per model (count, Σx, Σx², Σ x_j·x_{j−1} over adjacent pairs of
+ * the same model), so the lag-1 autocorrelation of any range is O(1).
+ */
+function lagPrefix(d: Float64Array, modelAt: Int8Array): { rho(model: number, from: number, to: number): number } {
+  const n = d.length;
+  let models = 0;
+  for (let i = 0; i < n; i++) models = Math.max(models, modelAt[i]! + 1);
+  const make = (): Float64Array[] => Array.from({ length: models }, () => new Float64Array(n + 1));
+  const cnt = make();
+  const sum = make();
+  const sq = make();
+  const lag = make();
+  const lagCnt = make();
+  for (let m = 0; m < models; m++) {
+    const c = cnt[m]!;
+    const s1 = sum[m]!;
+    const s2 = sq[m]!;
+    const l = lag[m]!;
+    const lc = lagCnt[m]!;
+    for (let i = 0; i < n; i++) {
+      const here = modelAt[i] === m;
+      const v = d[i]!;
+      c[i + 1] = c[i]! + (here ? 1 : 0);
+      s1[i + 1] = s1[i]! + (here ? v : 0);
+      s2[i + 1] = s2[i]! + (here ? v * v : 0);
+      const pair = here && i > 0 && modelAt[i - 1] === m;
+      l[i + 1] = l[i]! + (pair ? v * d[i - 1]! : 0);
+      lc[i + 1] = lc[i]! + (pair ? 1 : 0);
     }
+  }
+  return {
+    rho(model: number, from: number, to: number): number {
+      if (model < 0 || model >= models || to < from) return 0;
+      const k = cnt[model]![to + 1]! - cnt[model]![from]!;
+      // The first pair of the range would reach outside it.
+      const pairs = lagCnt[model]![to + 1]! - lagCnt[model]![from + 1]!;
+      if (k < 10 || pairs < 1) return 0;
+      const mean = (sum[model]![to + 1]! - sum[model]![from]!) / k;
+      const variance = (sq[model]![to + 1]! - sq[model]![from]!) / k - mean * mean;
+      const cross = (lag[model]![to + 1]! - lag[model]![from + 1]!) / pairs;
+      return variance > 0 ? Math.min(0.95, Math.max(0, (cross - mean * mean) / variance)) : 0;
+    },
+  };
+}
+
+/** Effective samples the shift test's reference must hold (a σ known within about ±13%). */
+const MIN_EFFECTIVE = 30;
+
+/**
+ * Two-sample test for a level change at a fixed lag: the median of the last
+ * `w` deseasonalized values against the median of the `ref` values before
+ * them, in standard errors:
+ *
+ *   T = (med(window) − med(ref)) / (σ_ref · √(π/2) · √((1+ρ)/(1−ρ)) · √(1/n_w + 1/n_ref))
+ *
+ * σ_ref = 1.4826·MAD of the reference (its spread over a day, wander
+ * included); √(π/2) the variance of a median relative to a mean for Gaussian
+ * data; the AR(1) factor for the lag-1 autocorrelation ρ of the reference.
+ * Both medians' errors are in the denominator, so T is about N(0, 1) on
+ * stationary noise whatever w and ref (a reference with only the window's
+ * error would fire on noise: its own error is not small at ref = a day).
+ *
+ * Unlike the sums of z (against a baseline that follows a new level within
+ * about an hour), this keeps seeing a shift of a fraction of σ for as long as
+ * the reference predates it: a CPU that settles 2σ lower for good, a request
+ * rate that halves gradually. Causal: T(i) uses points ≤ i. Computed every
+ * few points (cost): a shift lasting w points is seen many times over.
+ */
+function shiftStatistic(lv: Levels, zs: Float64Array, w: number, ref: number): ShiftStatistic {
+  const n = zs.length;
+  const { deseason: d, modelAt } = lv;
+  const s = new Float64Array(n).fill(Number.NaN);
+  const refMed = new Float64Array(n).fill(Number.NaN);
+  const refSigma = new Float64Array(n).fill(Number.NaN);
+  const win = new Float64Array(w);
+  const maxRef = 3 * ref;
+  const base = new Float64Array(maxRef);
+  const every = Math.max(1, Math.floor(w / 12));
+  let nr = 0;
+  let variance = 0;
+  /** Fills `base` with the `len` deseasonalized values before the window at i (same model only), and their variance. */
+  const collect = (i: number, len: number, model: number): void => {
+    nr = 0;
+    let sum = 0;
+    let sq = 0;
+    for (let j = Math.max(0, i - w - len + 1); j <= i - w; j++) {
+      if (modelAt[j] !== model) continue;
+      const v = d[j]!;
+      base[nr++] = v;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = nr > 0 ? sum / nr : 0;
+    variance = nr > 0 ? sq / nr - mean * mean : 0;
+  };
+  const prefix = lagPrefix(d, modelAt);
+  // The reference moves slowly: its level, spread and ρ are re-taken every
+  // `refEvery` points (half an hour at most; cost), the window's at every
+  // evaluation. A reference a few points older than the window is still
+  // entirely before it.
+  const refEvery = Math.max(1, Math.floor(ref / 48));
+  let refAt = -Infinity;
+  let refModel = -1;
+  let refOk = false;
+  let mr = 0;
+  let sigma = 0;
+  let rho = 0;
+  for (let i = w + ref; i < n; i += 1) {
+    if (i % every !== 0 || Number.isNaN(zs[i]!)) continue;
+    const model = modelAt[i]!;
+    let nw = 0;
+    for (let j = i - w + 1; j <= i; j++) if (modelAt[j] === model) win[nw++] = d[j]!;
+    if (i - refAt >= refEvery || model !== refModel) {
+      refAt = i;
+      refModel = model;
+      // ρ from the longest reference there is (a day's estimate of a strongly
+      // autocorrelated series is itself too noisy to size anything with).
+      rho = prefix.rho(model, Math.max(0, i - w - maxRef + 1), i - w);
+      // The reference must hold enough *effective* samples, n(1−ρ)/(1+ρ) ≥
+      // 30, for its level and spread to be known (a day of a series that
+      // wanders like AR(1) with ρ = 0.95 holds 7): a day, lengthened up to 3
+      // days for autocorrelated series.
+      collect(i, Math.max(ref, Math.min(maxRef, Math.ceil((MIN_EFFECTIVE * (1 + rho)) / (1 - rho)))), model);
+      // Most of the reference observed under the same model.
+      refOk = nr >= Math.ceil((3 * ref) / 4);
+      if (refOk) {
+        mr = medianInPlace(base, nr);
+        for (let k = 0; k < nr; k++) base[k] = Math.abs(base[k]! - mr);
+        sigma = MAD_TO_SIGMA * medianInPlace(base, nr);
+        if (!(sigma > 0)) sigma = Math.sqrt(Math.max(variance, 0));
+      }
+    }
+    if (!refOk || nw < Math.ceil((3 * w) / 4)) continue;
+    const mw = medianInPlace(win, nw);
+    const se = sigma * Math.sqrt(Math.PI / 2) * Math.sqrt((1 + rho) / (1 - rho)) * Math.sqrt(1 / nw + 1 / nr);
+    s[i] = se > 0 ? (mw - mr) / se : mw === mr ? 0 : Math.sign(mw - mr) * 1e12;
+    refMed[i] = mr;
+    refSigma[i] = sigma;
+  }
+  // Between evaluations the last value holds (causal), so the statistic does
+  // not blink off and on and start a new crossing at every evaluation.
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isNaN(s[i]!)) last = i;
+    else if (last >= 0 && i - last < every && !Number.isNaN(zs[i]!)) {
+      s[i] = s[last]!;
+      refMed[i] = refMed[last]!;
+      refSigma[i] = refSigma[last]!;
+    }
+  }
+  return {
+    s,
+    start(from: number, to: number, sign: 1 | -1, drift: number, clip: number): number {
+      const mr = refMed[to]!;
+      const sigma = refSigma[to]!;
+      if (!(sigma > 0)) return to;
+      let c = 0;
+      let at = from;
+      for (let j = from; j <= to; j++) {
+        const v = d[j]!;
+        if (Number.isNaN(v) || modelAt[j] !== modelAt[to]) continue;
+        c = Math.max(0, c + sign * Math.max(-clip, Math.min(clip, (v - mr) / sigma)) - drift);
+        if (c === 0) at = j + 1;
+      }
+      return Math.min(at, to);
+    },
+  };
+}
+
+/**
+ * A return to the level from before an anomaly is the end of that incident,
+ * not a new one: a CPU that dropped for an hour and came back, a temperature
+ * that recovered after a failure. An anomaly in the opposite direction,
+ * starting within `window` points of the end of the previous one, whose level
+ * (median deseasonalized value) is back within half the previous anomaly's
+ * departure of the level before it began, extends that anomaly instead of
+ * being reported — provided the level stayed away in between (a spike that
+ * ended by itself has no recovery to come). Decided when the later anomaly
+ * is found (causal).
+ */
+function absorbRecoveries(raws: Raw[], lv: Levels, before: number, window: number): Raw[] {
+  if (window <= 0) return raws;
+  // An absorbed anomaly grows: size for the whole series rather than for one anomaly.
+  const scratch = new Float64Array(Math.max(1, lv.deseason.length));
+  const levelOf = (from: number, to: number, model: number): number => {
+    let m = 0;
+    for (let j = Math.max(0, from); j <= to; j++) if (lv.modelAt[j] === model) scratch[m++] = lv.deseason[j]!;
+    return m >= 1 ? medianInPlace(scratch, m) : Number.NaN;
+  };
+  const out: Raw[] = [];
+  for (const r of raws) {
+    const a = out[out.length - 1];
+    if (a && r.sign !== a.sign && r.startIndex - a.endIndex <= window) {
+      const model = lv.modelAt[a.startIndex]!;
+      const pre = levelOf(a.startIndex - before, a.startIndex - 1, model);
+      const during = levelOf(a.startIndex, a.endIndex, model);
+      const after = levelOf(r.startIndex, r.endIndex, model);
+      // Still departed between the two (a spike that ended by itself has no recovery to come).
+      const between = r.startIndex - a.endIndex > 1 ? levelOf(a.endIndex + 1, r.startIndex - 1, model) : during;
+      const departure = during - pre;
+      const away = (v: number): boolean => Math.sign(v - pre) === a.sign && Math.abs(v - pre) > 0.5 * Math.abs(departure);
+      if (model >= 0 && Math.sign(departure) === a.sign && away(between) && Math.abs(after - pre) <= 0.5 * Math.abs(departure)) {
+        out[out.length - 1] = { ...a, endIndex: Math.max(a.endIndex, r.endIndex), ongoing: r.ongoing };
+        continue;
+      }
+    }
+    out.push(r);
   }
   return out;
 }
