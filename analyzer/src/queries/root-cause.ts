@@ -3,6 +3,7 @@ import { resourceFamily } from '../models/root-cause/metric-families.ts';
 import { DEFAULT_RANK_OPTIONS, rankRootCauses, type RankOptions } from '../models/root-cause/rank.ts';
 import type { RootCauseRanking } from '../models/root-cause/types.ts';
 import { listMetrics } from './metric-series.ts';
+import { fetchFlows } from './root-cause-flows.ts';
 import { fetchLogStats } from './root-cause-logs.ts';
 import { fetchMetricStats } from './root-cause-metrics.ts';
 import { countTelemetry, fetchSpanStats, spanRetentionDays } from './root-cause-spans.ts';
@@ -87,12 +88,14 @@ export async function analyzeRootCause(client: ClickHouseClient, req: RootCauseR
   const names = [...new Set(listed.filter((m) => m.kind !== 'histogram' && resourceFamily(m.metric) !== undefined).map((m) => m.metric))];
   const metrics = await fetchMetricStats(client, periods, names);
   const logs = await fetchLogStats(client, periods);
+  const flows = await fetchFlows(client, periods);
   const ranking = rankRootCauses(
     {
       spans,
       metrics,
       logVolumes: logs.volumes,
       logTemplates: logs.templates,
+      flows,
       windowS: Number(periods.toNs - periods.fromNs) / 1e9,
       baselineS: Number(periods.baselineToNs - periods.baselineFromNs) / 1e9,
     },

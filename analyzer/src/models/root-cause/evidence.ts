@@ -1,3 +1,4 @@
+import { flowEvidence } from './flows.ts';
 import { familyTwoSided, resourceFamily } from './metric-families.ts';
 import { countRise, latencySpreadFloor, logLatency, medianShift, median, proportionRise, standout, standoutStrength } from './stats.ts';
 import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCauseInput, SpanStat } from './types.ts';
@@ -322,6 +323,7 @@ export function collectEvidence(input: RootCauseInput): Evidence[] {
     ...behaviorEvidence(input.spans),
     ...metricEvidence(input.metrics),
     ...logEvidence(input.logVolumes, input.logTemplates),
+    ...flowEvidence(input.flows),
   ].sort((a, b) => b.strength - a.strength);
 }
 

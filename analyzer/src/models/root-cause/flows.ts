@@ -1,0 +1,266 @@
+/**
+ * Flow-shape evidence: does an operation still do everything it used to do
+ * per call?
+ *
+ * Some faults leave no mark on the faulty service's own spans, logs or
+ * metrics: a method that throws inside a loop or returns a wrong value keeps
+ * the span's duration and status, and the service logs nothing at error
+ * level. What changes is the flow: the steps each invocation of an
+ * operation takes — the spans it opens, the calls it makes into other
+ * services, the log lines it writes (by masked template). An exception that
+ * aborts a request handler cuts the flow short; one that escapes a loop
+ * skips the rest of an iteration; a caller that gives up on a bad answer
+ * makes none of the calls it used to make after it (after the event-sequence
+ * patterns of Nezha, FSE 2023, and trace-structure comparison as in
+ * TraceAnomaly / Sage).
+ *
+ * Per (service, entry operation) — one invocation is the entry span of a
+ * service in a trace and everything that service did below it before
+ * handing over to another service — the number of completed steps is
+ * counted for every invocation of the baseline and the window. The
+ * baseline's most common step count is the operation's typical flow; an
+ * invocation with fewer steps is *truncated*. The evidence is the rise of
+ * the truncated share (Cohen's h and the pooled two-proportion z, like every
+ * other proportion in root-cause ranking). Comparing per operation, per
+ * invocation, makes a change in the mix of requests (more logins, fewer
+ * searches) no evidence at all: each operation is compared with itself.
+ * Error spans and error-level logs are not steps (an error is not a step
+ * completed, and an error log that stops appearing is a recovery, not a
+ * fault); a flow that now does *more* is not counted either (a recovered
+ * flow does more, and retries into a failing dependency already show as
+ * that dependency's errors).
+ *
+ * Blame. When the truncated invocations end right after a callee answered
+ * (the last completed step is that call), either the callee's answer was bad
+ * (a wrong value, an exception mapped to an OK status) or the caller's own
+ * code failed after it. The pattern tells which, as for network gaps: a
+ * callee after which several of its callers' flows stop is the common
+ * factor; a caller whose flows stop after many different callees is. The
+ * strength is split between the two ends by those shares. Without such a
+ * callee, the truncation is the service's own (its code stopped before a
+ * step of its own: a log line, a span, a call it no longer makes).
+ */
+import { proportionRise } from './stats.ts';
+import type { Evidence } from './types.ts';
+
+/** One span of a trace examined for flow shapes. */
+export interface FlowSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentId: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly kind: string;
+  readonly error: number;
+  /** 1: the span started in the analysis window, 0: in the baseline. */
+  readonly inWindow: number;
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+/** One log record of those traces, by masked template. */
+export interface FlowLog {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly template: string;
+  readonly error: number;
+  readonly timeUs: number;
+}
+
+export interface FlowInput {
+  readonly spans: readonly FlowSpan[];
+  readonly logs: readonly FlowLog[];
+}
+
+/** Fewest invocations per period for a typical flow (and a share of truncated ones) to mean anything. */
+export const MIN_INVOCATIONS = 5;
+
+interface Invocation {
+  readonly service: string;
+  /** `${kind} ${name}` of the entry span. */
+  readonly operation: string;
+  readonly inWindow: number;
+  readonly steps: Map<string, number>;
+  readonly total: number;
+  /** Callee service whose answer was the last completed step, if the last step was a call. */
+  readonly lastCallee: string | undefined;
+  /** Callee services this invocation called. */
+  readonly callees: ReadonlySet<string>;
+}
+
+/** Splits traces into per-service invocations and counts their completed steps. */
+export function invocations(input: FlowInput): Invocation[] {
+  const logsBySpan = new Map<string, FlowLog[]>();
+  for (const l of input.logs) {
+    const k = `${l.traceId}\u0000${l.spanId}`;
+    const list = logsBySpan.get(k);
+    if (list) list.push(l);
+    else logsBySpan.set(k, [l]);
+  }
+  const byTrace = new Map<string, FlowSpan[]>();
+  for (const s of input.spans) {
+    const list = byTrace.get(s.traceId);
+    if (list) list.push(s);
+    else byTrace.set(s.traceId, [s]);
+  }
+  const out: Invocation[] = [];
+  for (const trace of byTrace.values()) {
+    const byId = new Map(trace.map((s) => [s.spanId, s]));
+    const children = new Map<string, FlowSpan[]>();
+    for (const s of trace) {
+      if (!s.parentId || !byId.has(s.parentId)) continue;
+      const list = children.get(s.parentId);
+      if (list) list.push(s);
+      else children.set(s.parentId, [s]);
+    }
+    for (const entry of trace) {
+      const parent = byId.get(entry.parentId);
+      if (parent && parent.service === entry.service) continue;
+      // The entry's own subtree within its service; a child in another service is a call (its answer is a step).
+      const steps = new Map<string, number>();
+      const callees = new Set<string>();
+      let last: { t: number; callee: string | undefined } = { t: -Infinity, callee: undefined };
+      const step = (name: string, t: number, callee?: string): void => {
+        steps.set(name, (steps.get(name) ?? 0) + 1);
+        if (t >= last.t) last = { t, callee };
+      };
+      const stack: FlowSpan[] = [entry];
+      const seen = new Set<string>();
+      while (stack.length > 0) {
+        const s = stack.pop()!;
+        if (seen.has(s.spanId)) continue;
+        seen.add(s.spanId);
+        if (s !== entry && !s.error) step(`span ${s.kind} ${s.operation}`, s.startUs);
+        for (const l of logsBySpan.get(`${s.traceId}\u0000${s.spanId}`) ?? []) if (!l.error) step(`log ${l.template}`, l.timeUs);
+        for (const c of children.get(s.spanId) ?? []) {
+          if (c.service === entry.service) stack.push(c);
+          else {
+            callees.add(c.service);
+            if (!c.error) step(`call ${c.service}: ${c.operation}`, c.endUs, c.service);
+          }
+        }
+      }
+      let total = 0;
+      for (const n of steps.values()) total += n;
+      out.push({ service: entry.service, operation: `${entry.kind} ${entry.operation}`, inWindow: entry.inWindow, steps, total, lastCallee: last.callee, callees });
+    }
+  }
+  return out;
+}
+
+/** The most common value (ties → the larger: the fuller flow is the typical one). */
+function mode(xs: readonly number[]): number {
+  const n = new Map<number, number>();
+  for (const x of xs) n.set(x, (n.get(x) ?? 0) + 1);
+  let best = 0;
+  let bestN = -1;
+  for (const [x, k] of n) if (k > bestN || (k === bestN && x > best)) [best, bestN] = [x, k];
+  return best;
+}
+
+interface Truncation {
+  readonly service: string;
+  readonly operation: string;
+  readonly kB: number;
+  readonly nB: number;
+  readonly kW: number;
+  readonly nW: number;
+  readonly typical: number;
+  readonly effect: number;
+  readonly z: number;
+  readonly strength: number;
+  /** The callee after whose answer most truncated invocations stopped, and the share that did. */
+  readonly after: { callee: string; share: number } | undefined;
+  readonly missing: readonly string[];
+  /** Callees the operation calls (either period). */
+  readonly callees: ReadonlySet<string>;
+}
+
+function truncations(all: readonly Invocation[]): Truncation[] {
+  const groups = new Map<string, { b: Invocation[]; w: Invocation[] }>();
+  for (const inv of all) {
+    const k = JSON.stringify([inv.service, inv.operation]);
+    const g = groups.get(k) ?? { b: [], w: [] };
+    (inv.inWindow ? g.w : g.b).push(inv);
+    groups.set(k, g);
+  }
+  const out: Truncation[] = [];
+  for (const [k, { b, w }] of groups) {
+    if (b.length < MIN_INVOCATIONS || w.length < MIN_INVOCATIONS) continue;
+    const typical = mode(b.map((i) => i.total));
+    const kB = b.filter((i) => i.total < typical).length;
+    const cut = w.filter((i) => i.total < typical);
+    if (cut.length === 0) continue;
+    const c = proportionRise(kB, b.length, cut.length, w.length);
+    if (c.strength <= 0) continue;
+    const [service, operation] = JSON.parse(k) as [string, string];
+    // Steps the truncated invocations lack against the baseline's typical count of each step.
+    const typicalStep = new Map<string, number>();
+    const names = new Set<string>();
+    for (const i of b) for (const s of i.steps.keys()) names.add(s);
+    for (const s of names) typicalStep.set(s, mode(b.map((i) => i.steps.get(s) ?? 0)));
+    const missing = new Map<string, number>();
+    for (const i of cut) for (const [s, t] of typicalStep) if ((i.steps.get(s) ?? 0) < t) missing.set(s, (missing.get(s) ?? 0) + 1);
+    const lastCallees = new Map<string, number>();
+    for (const i of cut) if (i.lastCallee !== undefined) lastCallees.set(i.lastCallee, (lastCallees.get(i.lastCallee) ?? 0) + 1);
+    const [callee, n] = [...lastCallees].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
+    const callees = new Set<string>();
+    for (const i of [...b, ...w]) for (const s of i.callees) callees.add(s);
+    out.push({
+      service, operation, kB, nB: b.length, kW: cut.length, nW: w.length, typical, effect: c.effect, z: c.z, strength: c.strength,
+      after: n > 0 ? { callee, share: n / cut.length } : undefined,
+      missing: [...missing].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([s]) => s),
+      callees,
+    });
+  }
+  return out;
+}
+
+/**
+ * Truncated-flow evidence, split between the service whose flow stopped and
+ * the callee whose answer preceded the stop (see the module comment).
+ */
+export function flowEvidence(input: FlowInput | undefined): Evidence[] {
+  if (!input || input.spans.length === 0) return [];
+  const all = invocations(input);
+  const items = truncations(all);
+  // Who calls whom, per operation (from every invocation, either period).
+  const callerOps = new Map<string, Set<string>>();
+  for (const inv of all) {
+    for (const c of inv.callees) {
+      const set = callerOps.get(c) ?? new Set<string>();
+      set.add(JSON.stringify([inv.service, inv.operation]));
+      callerOps.set(c, set);
+    }
+  }
+  // Of each callee's calling operations, how many stop after its answer; of each operation's callees, after how many it stops.
+  const stopsAfter = new Map<string, Set<string>>();
+  for (const t of items) {
+    if (!t.after) continue;
+    const set = stopsAfter.get(t.after.callee) ?? new Set<string>();
+    set.add(JSON.stringify([t.service, t.operation]));
+    stopsAfter.set(t.after.callee, set);
+  }
+  const out: Evidence[] = [];
+  for (const t of items) {
+    const base = { kind: 'behavior' as const, signal: 'flow_truncated' as const, operation: t.operation, baseline: t.kB / t.nB, window: t.kW / t.nW, effect: t.effect, z: t.z };
+    const lacking = t.missing.length > 0 ? `; missing most often: ${t.missing.join(' | ')}` : '';
+    const shares = `${t.kB}/${t.nB} → ${t.kW}/${t.nW} invocations`;
+    let own = t.strength;
+    if (t.after) {
+      const toCallee = (stopsAfter.get(t.after.callee)?.size ?? 0) / Math.max(1, callerOps.get(t.after.callee)?.size ?? 0);
+      const toCaller = 1 / Math.max(1, t.callees.size);
+      const calleeShare = (t.after.share * toCallee) / (toCallee + toCaller || 1);
+      own = t.strength * (1 - calleeShare);
+      out.push({
+        entity: t.after.callee, ...base, strength: t.strength * calleeShare,
+        detail: `${t.service}'s ${t.operation} stops right after ${t.after.callee} answers (${Math.round(100 * t.after.share)}% of its truncated invocations): fewer steps than its typical ${t.typical} in ${shares}${lacking}`,
+      });
+    }
+    out.push({
+      entity: t.service, ...base, strength: own,
+      detail: `${t.operation} completes fewer steps than its typical ${t.typical} per invocation: ${shares}${lacking}`,
+    });
+  }
+  return out.filter((e) => e.strength > 0);
+}
