@@ -86,6 +86,8 @@ interface Invocation {
   readonly lastCallee: string | undefined;
   /** Callee services this invocation called. */
   readonly callees: ReadonlySet<string>;
+  /** An error span or error-level log anywhere in it (the entry's own status included). */
+  readonly failed: boolean;
 }
 
 /** Splits traces into per-service invocations and counts their completed steps. */
@@ -119,6 +121,7 @@ export function invocations(input: FlowInput): Invocation[] {
       // The entry's own subtree within its service; a child in another service is a call (its answer is a step).
       const steps = new Map<string, number>();
       const callees = new Set<string>();
+      let failed = false;
       let last: { t: number; callee: string | undefined } = { t: -Infinity, callee: undefined };
       const step = (name: string, t: number, callee?: string): void => {
         steps.set(name, (steps.get(name) ?? 0) + 1);
@@ -130,19 +133,23 @@ export function invocations(input: FlowInput): Invocation[] {
         const s = stack.pop()!;
         if (seen.has(s.spanId)) continue;
         seen.add(s.spanId);
-        if (s !== entry && !s.error) step(`span ${s.kind} ${s.operation}`, s.startUs);
-        for (const l of logsBySpan.get(`${s.traceId}\u0000${s.spanId}`) ?? []) if (!l.error) step(`log ${l.template}`, l.timeUs);
+        if (s.error) failed = true;
+        if (s !== entry) step(`span ${s.kind} ${s.operation}`, s.startUs);
+        for (const l of logsBySpan.get(`${s.traceId}\u0000${s.spanId}`) ?? []) {
+          if (l.error) failed = true;
+          else step(`log ${l.template}`, l.timeUs);
+        }
         for (const c of children.get(s.spanId) ?? []) {
           if (c.service === entry.service) stack.push(c);
           else {
             callees.add(c.service);
-            if (!c.error) step(`call ${c.service}: ${c.operation}`, c.endUs, c.service);
+            step(`call ${c.service}: ${c.operation}`, c.endUs, c.service);
           }
         }
       }
       let total = 0;
       for (const n of steps.values()) total += n;
-      out.push({ service: entry.service, operation: `${entry.kind} ${entry.operation}`, inWindow: entry.inWindow, steps, total, lastCallee: last.callee, callees });
+      out.push({ service: entry.service, operation: `${entry.kind} ${entry.operation}`, inWindow: entry.inWindow, steps, total, lastCallee: last.callee, callees, failed });
     }
   }
   return out;
@@ -188,17 +195,29 @@ function truncations(all: readonly Invocation[]): Truncation[] {
   for (const [k, { b, w }] of groups) {
     if (b.length < MIN_INVOCATIONS || w.length < MIN_INVOCATIONS) continue;
     const typical = mode(b.map((i) => i.total));
-    const kB = b.filter((i) => i.total < typical).length;
-    const cut = w.filter((i) => i.total < typical);
+    // A typical flow exists only when most invocations follow it: an operation whose step count
+    // varies with its input (a loop over a result set, one name for many routes) has none to cut short.
+    if (b.filter((i) => i.total === typical).length < b.length / 2) continue;
+    const typicalStep = new Map<string, number>();
+    const names = new Set<string>();
+    for (const i of b) for (const s of i.steps.keys()) names.add(s);
+    for (const s of names) typicalStep.set(s, mode(b.map((i) => i.steps.get(s) ?? 0)));
+    // Truncated: fewer steps than typical, and either nothing but the typical steps (a sub-flow) or a
+    // failure (the extra steps are its error handling). Fewer steps on another branch that succeeds is
+    // another input taking another path, not a fault.
+    const truncated = (i: Invocation): boolean => {
+      if (i.total >= typical) return false;
+      if (i.failed) return true;
+      for (const [s, n] of i.steps) if (n > (typicalStep.get(s) ?? 0)) return false;
+      return true;
+    };
+    const kB = b.filter(truncated).length;
+    const cut = w.filter(truncated);
     if (cut.length === 0) continue;
     const c = proportionRise(kB, b.length, cut.length, w.length);
     if (c.strength <= 0) continue;
     const [service, operation] = JSON.parse(k) as [string, string];
     // Steps the truncated invocations lack against the baseline's typical count of each step.
-    const typicalStep = new Map<string, number>();
-    const names = new Set<string>();
-    for (const i of b) for (const s of i.steps.keys()) names.add(s);
-    for (const s of names) typicalStep.set(s, mode(b.map((i) => i.steps.get(s) ?? 0)));
     const missing = new Map<string, number>();
     for (const i of cut) for (const [s, t] of typicalStep) if ((i.steps.get(s) ?? 0) < t) missing.set(s, (missing.get(s) ?? 0) + 1);
     const lastCallees = new Map<string, number>();
