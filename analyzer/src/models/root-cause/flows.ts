@@ -82,8 +82,8 @@ interface Invocation {
   readonly inWindow: number;
   readonly steps: Map<string, number>;
   readonly total: number;
-  /** Callee service whose answer was the last completed step, if the last step was a call. */
-  readonly lastCallee: string | undefined;
+  /** Its steps in time order (a call's time is its answer); `callee` for calls. */
+  readonly sequence: readonly { readonly name: string; readonly t: number; readonly callee?: string }[];
   /** Callee services this invocation called. */
   readonly callees: ReadonlySet<string>;
   /** An error span or error-level log anywhere in it (the entry's own status included). */
@@ -122,10 +122,10 @@ export function invocations(input: FlowInput): Invocation[] {
       const steps = new Map<string, number>();
       const callees = new Set<string>();
       let failed = false;
-      let last: { t: number; callee: string | undefined } = { t: -Infinity, callee: undefined };
+      const sequence: { name: string; t: number; callee?: string }[] = [];
       const step = (name: string, t: number, callee?: string): void => {
         steps.set(name, (steps.get(name) ?? 0) + 1);
-        if (t >= last.t) last = { t, callee };
+        sequence.push(callee === undefined ? { name, t } : { name, t, callee });
       };
       const stack: FlowSpan[] = [entry];
       const seen = new Set<string>();
@@ -149,7 +149,7 @@ export function invocations(input: FlowInput): Invocation[] {
       }
       let total = 0;
       for (const n of steps.values()) total += n;
-      out.push({ service: entry.service, operation: `${entry.kind} ${entry.operation}`, inWindow: entry.inWindow, steps, total, lastCallee: last.callee, callees, failed });
+      out.push({ service: entry.service, operation: `${entry.kind} ${entry.operation}`, inWindow: entry.inWindow, steps, total, sequence: sequence.sort((x, y) => x.t - y.t), callees, failed });
     }
   }
   return out;
@@ -220,8 +220,19 @@ function truncations(all: readonly Invocation[]): Truncation[] {
     // Steps the truncated invocations lack against the baseline's typical count of each step.
     const missing = new Map<string, number>();
     for (const i of cut) for (const [s, t] of typicalStep) if ((i.steps.get(s) ?? 0) < t) missing.set(s, (missing.get(s) ?? 0) + 1);
+    // Where each truncated flow left the typical path: its last step that the typical flow also takes
+    // (error handling after the break is not on it). When that step is a call, the flow broke on its answer.
     const lastCallees = new Map<string, number>();
-    for (const i of cut) if (i.lastCallee !== undefined) lastCallees.set(i.lastCallee, (lastCallees.get(i.lastCallee) ?? 0) + 1);
+    for (const i of cut) {
+      const seen = new Map<string, number>();
+      let last: string | undefined;
+      for (const st of i.sequence) {
+        const n = (seen.get(st.name) ?? 0) + 1;
+        seen.set(st.name, n);
+        if (n <= (typicalStep.get(st.name) ?? 0)) last = st.callee;
+      }
+      if (last !== undefined) lastCallees.set(last, (lastCallees.get(last) ?? 0) + 1);
+    }
     const [callee, n] = [...lastCallees].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
     const callees = new Set<string>();
     for (const i of [...b, ...w]) for (const s of i.callees) callees.add(s);
@@ -239,8 +250,8 @@ function truncations(all: readonly Invocation[]): Truncation[] {
  * Truncated-flow evidence, split between the service whose flow stopped and
  * the callee whose answer preceded the stop (see the module comment).
  */
-export function flowEvidence(input: FlowInput | undefined): Evidence[] {
-  if (!input || input.spans.length === 0) return [];
+export function flowEvidence(input: FlowInput | undefined): FlowFindings {
+  if (!input || input.spans.length === 0) return { evidence: [], handoffs: [] };
   const all = invocations(input);
   const items = truncations(all);
   // Who calls whom, per operation (from every invocation, either period).
@@ -261,6 +272,7 @@ export function flowEvidence(input: FlowInput | undefined): Evidence[] {
     stopsAfter.set(t.after.callee, set);
   }
   const out: Evidence[] = [];
+  const handoffs: Handoff[] = [];
   for (const t of items) {
     const base = { kind: 'behavior' as const, signal: 'flow_truncated' as const, operation: t.operation, baseline: t.kB / t.nB, window: t.kW / t.nW, effect: t.effect, z: t.z };
     const lacking = t.missing.length > 0 ? `; missing most often: ${t.missing.join(' | ')}` : '';
@@ -271,6 +283,7 @@ export function flowEvidence(input: FlowInput | undefined): Evidence[] {
       const toCaller = 1 / Math.max(1, t.callees.size);
       const calleeShare = (t.after.share * toCallee) / (toCallee + toCaller || 1);
       own = t.strength * (1 - calleeShare);
+      if (calleeShare > 0) handoffs.push({ service: t.service, operation: t.operation, callee: t.after.callee, share: calleeShare });
       out.push({
         entity: t.after.callee, ...base, strength: t.strength * calleeShare,
         detail: `${t.service}'s ${t.operation} stops right after ${t.after.callee} answers (${Math.round(100 * t.after.share)}% of its truncated invocations): fewer steps than its typical ${t.typical} in ${shares}${lacking}`,
@@ -281,5 +294,49 @@ export function flowEvidence(input: FlowInput | undefined): Evidence[] {
       detail: `${t.operation} completes fewer steps than its typical ${t.typical} per invocation: ${shares}${lacking}`,
     });
   }
-  return out.filter((e) => e.strength > 0);
+  return { evidence: out.filter((e) => e.strength > 0), handoffs };
+}
+
+/**
+ * An operation whose failing flows stop right after a callee answered: that
+ * share of its failures is the callee's (a wrong value or an exception the
+ * caller could not handle), not the operation's own.
+ */
+export interface Handoff {
+  readonly service: string;
+  /** `${kind} ${name}` of the entry span, as origin-error evidence names its operation. */
+  readonly operation: string;
+  readonly callee: string;
+  readonly share: number;
+}
+
+export interface FlowFindings {
+  readonly evidence: readonly Evidence[];
+  readonly handoffs: readonly Handoff[];
+}
+
+/**
+ * Errors that start in an operation whose flows stop right after a callee
+ * answered are handed over to that callee in the same proportion as the
+ * truncation: the operation failed on what the callee returned (its span
+ * says OK, the caller's does not). The error evidence keeps its effect and
+ * test; only its strength is split.
+ */
+export function handOverErrors(evidence: readonly Evidence[], handoffs: readonly Handoff[]): Evidence[] {
+  if (handoffs.length === 0) return [...evidence];
+  const out: Evidence[] = [];
+  for (const e of evidence) {
+    const h = e.signal === 'origin_errors' ? handoffs.find((x) => x.service === e.entity && x.operation === e.operation) : undefined;
+    if (!h) {
+      out.push(e);
+      continue;
+    }
+    out.push({ ...e, strength: e.strength * (1 - h.share) });
+    const { instance: _instance, ...rest } = e;
+    out.push({
+      ...rest, entity: h.callee, strength: e.strength * h.share,
+      detail: `${h.service}'s ${h.operation} fails right after ${h.callee} answers (${Math.round(100 * h.share)}% of it handed to ${h.callee}): ${e.detail}`,
+    });
+  }
+  return out;
 }
