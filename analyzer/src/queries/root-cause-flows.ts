@@ -5,7 +5,8 @@ import { JSON_NUMBERS, periodParams, type RcaPeriods } from './root-cause-window
 
 /**
  * Whole traces for flow-shape evidence (analyzer/src/models/root-cause/flows.ts):
- * up to MAX_FLOW_TRACES traces per period, picked by the smallest
+ * up to MAX_FLOW_TRACES traces per period (fewer when traces are deep: about
+ * FLOW_SPAN_BUDGET spans, so the answer stays interactive), picked by the smallest
  * cityHash64(TraceId) among the traces whose root span starts in the period
  * (a deterministic uniform sample: busy operations keep most of the sample,
  * every operation keeps its share), then every span of those traces and the
@@ -14,6 +15,9 @@ import { JSON_NUMBERS, periodParams, type RcaPeriods } from './root-cause-window
  * millions, so the cost stays flat however busy the fleet is.
  */
 export const MAX_FLOW_TRACES = 2000;
+/** Spans per period the flow model reads at most (deep traces → fewer of them), and the fewest traces it takes. */
+export const FLOW_SPAN_BUDGET = 60_000;
+export const MIN_FLOW_TRACES = 200;
 
 const IN_PERIODS = `((Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({bTo:Int64}))
     OR (Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})))`;
@@ -42,7 +46,24 @@ FROM otel_logs
 PREWHERE TraceId IN (${PICKED})
 WHERE Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({childTo:Int64}) AND SpanId != ''`;
 
-export async function fetchFlows(client: ClickHouseClient, p: RcaPeriods, perPeriod = MAX_FLOW_TRACES): Promise<FlowInput> {
+// Root spans and all spans per period: how deep the traces are, so the sample fits the span budget.
+const SHAPE_SQL = `
+SELECT countIf(ParentSpanId = '') AS roots, count() AS spans
+FROM otel_traces
+WHERE ${IN_PERIODS}`;
+
+/** Traces per period to read: MAX_FLOW_TRACES, fewer when traces are deep (at least MIN_FLOW_TRACES). */
+export function flowTraceCap(roots: number, spans: number): number {
+  const perTrace = roots > 0 ? spans / roots : 1;
+  return Math.max(MIN_FLOW_TRACES, Math.min(MAX_FLOW_TRACES, Math.floor(FLOW_SPAN_BUDGET / Math.max(1, perTrace))));
+}
+
+export async function fetchFlows(client: ClickHouseClient, p: RcaPeriods, perPeriod?: number): Promise<FlowInput> {
+  if (perPeriod === undefined) {
+    const rs = await client.query({ query: SHAPE_SQL, query_params: periodParams(p), format: 'JSONEachRow', clickhouse_settings: JSON_NUMBERS });
+    const [shape] = await rs.json<{ roots: number; spans: number }>();
+    perPeriod = flowTraceCap(shape?.roots ?? 0, shape?.spans ?? 0);
+  }
   const params = { ...periodParams(p), childTo: (p.toNs + 60_000_000_000n).toString(), perPeriod };
   const [spans, logs] = await Promise.all([
     client.query({ query: SPANS_SQL, query_params: params, format: 'JSONEachRow', clickhouse_settings: JSON_NUMBERS }),
