@@ -24,11 +24,13 @@
  * other proportion in root-cause ranking). Comparing per operation, per
  * invocation, makes a change in the mix of requests (more logins, fewer
  * searches) no evidence at all: each operation is compared with itself.
- * Error spans and error-level logs are not steps (an error is not a step
- * completed, and an error log that stops appearing is a recovery, not a
- * fault); a flow that now does *more* is not counted either (a recovered
- * flow does more, and retries into a failing dependency already show as
- * that dependency's errors).
+ * Spans and calls count as steps whatever their status (the step was taken;
+ * a callee's error is the callee's own evidence, so a caller whose calls
+ * still go out is not truncated by it); error-level log lines do not (an
+ * error log that stops appearing is a recovery, not a fault), but they and
+ * error spans mark the invocation as failed. A flow that now does *more* is
+ * not counted (a recovered flow does more, and retries into a failing
+ * dependency already show as that dependency's errors).
  *
  * Blame. When the truncated invocations end right after a callee answered
  * (the last completed step is that call), either the callee's answer was bad
