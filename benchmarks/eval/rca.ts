@@ -59,6 +59,7 @@ interface Candidate {
   instance?: string;
   score: number;
   kind: string;
+  anomaly?: number;
   evidence: { detail: string; strength: number }[];
 }
 
@@ -147,6 +148,7 @@ for (const name of cases) {
     results.push({ case: name, truth: truth.root_cause_service, rank, top: ranked.slice(0, 3), ms });
     console.log(`${name}  fault=${truth.fault_type}  truth=${truth.root_cause_service}  rank=${rank}  top3=${ranked.slice(0, 3).join(',')}  (${ms.toFixed(0)} ms)`);
     if (args.verbose) {
+      console.log(`    ranking: ${json.candidates.slice(0, 8).map((c) => `${c.service} ${c.score.toFixed(3)}/${(c.anomaly ?? 0).toFixed(2)}`).join(', ')}`);
       const shown = json.candidates.slice(0, 3);
       const truthCandidate = json.candidates.find((c) => c.service === truth.root_cause_service);
       if (truthCandidate && !shown.includes(truthCandidate)) shown.push(truthCandidate);

@@ -21,12 +21,12 @@ export interface LogTemplateRow {
 
 const IN_PERIODS = `((Timestamp >= fromUnixTimestamp64Nano({bFrom:Int64}) AND Timestamp < fromUnixTimestamp64Nano({bTo:Int64}))
     OR (Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})))`;
-const IS_ERROR = `(SeverityNumber >= 17 OR upper(SeverityText) IN ('ERROR', 'FATAL', 'CRITICAL', 'EMERGENCY', 'ALERT'))`;
+export const IS_ERROR = `(SeverityNumber >= 17 OR upper(SeverityText) IN ('ERROR', 'FATAL', 'CRITICAL', 'EMERGENCY', 'ALERT'))`;
 
 // A template is the body with its variables masked, in this order: UUIDs,
 // quoted strings, hex ids (8+ hex digits), numbers; then whitespace runs.
 // Masking in ClickHouse keeps the rows that reach JS to one per template.
-const TEMPLATE_EXPR = `left(trimBoth(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(
+export const TEMPLATE_EXPR = `left(trimBoth(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(
   Body,
   '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<uuid>'),
   '"[^"]*"|''[^'']*''', '<str>'),

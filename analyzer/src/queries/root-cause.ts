@@ -3,6 +3,7 @@ import { resourceFamily } from '../models/root-cause/metric-families.ts';
 import { DEFAULT_RANK_OPTIONS, rankRootCauses, type RankOptions } from '../models/root-cause/rank.ts';
 import type { RootCauseRanking } from '../models/root-cause/types.ts';
 import { listMetrics } from './metric-series.ts';
+import { fetchFlows } from './root-cause-flows.ts';
 import { fetchLogStats } from './root-cause-logs.ts';
 import { fetchMetricStats } from './root-cause-metrics.ts';
 import { countTelemetry, fetchSpanStats, spanRetentionDays } from './root-cause-spans.ts';
@@ -82,7 +83,8 @@ export async function analyzeRootCause(client: ClickHouseClient, req: RootCauseR
   // Beyond this many spans in a period, a deterministic sample of whole traces is analyzed (the answer
   // stays interactive on busy fleets; medians and proportions need far fewer samples than that).
   const sampleModulus = Math.max(1, Math.ceil(Math.max(telemetry.spans, baselineTelemetry.spans) / MAX_SPANS_PER_PERIOD));
-  const spans = await fetchSpanStats(client, periods, sampleModulus);
+  // The trace sample for flow shapes is read alongside the span statistics (its own queries, no dependency).
+  const [spans, flows] = await Promise.all([fetchSpanStats(client, periods, sampleModulus), fetchFlows(client, periods)]);
   const listed = await listMetrics(client, { fromS: Number(periods.baselineFromNs / 1_000_000_000n), toS: Number((periods.toNs + 999_999_999n) / 1_000_000_000n) });
   const names = [...new Set(listed.filter((m) => m.kind !== 'histogram' && resourceFamily(m.metric) !== undefined).map((m) => m.metric))];
   const metrics = await fetchMetricStats(client, periods, names);
@@ -93,6 +95,7 @@ export async function analyzeRootCause(client: ClickHouseClient, req: RootCauseR
       metrics,
       logVolumes: logs.volumes,
       logTemplates: logs.templates,
+      flows,
       windowS: Number(periods.toNs - periods.fromNs) / 1e9,
       baselineS: Number(periods.baselineToNs - periods.baselineFromNs) / 1e9,
     },

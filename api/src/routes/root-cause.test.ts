@@ -13,6 +13,7 @@ import { LiveEvents, type LiveEvent } from '@ppo/analyzer';
 import { migrate } from '@ppo/clickhouse-migrations';
 import { TABLE_COLUMNS } from '@ppo/collector';
 import { openStorage, type Storage } from '@ppo/storage';
+import { fetchFlows } from '../../../analyzer/src/queries/root-cause-flows.ts';
 import { spanTsvRow, type SpanRowInput } from '../../../analyzer/src/queries/testing/span-tsv.ts';
 import { createApp } from '../app.ts';
 import type { CoordinateResponse } from './coordinate.ts';
@@ -107,6 +108,26 @@ describe('POST /root-cause', () => {
     expect(body.edges).toContainEqual({ caller: 'orders', callee: 'postgresql/pg-main', calls: 240, uninstrumented: true });
     expect(body.edges).toContainEqual(expect.objectContaining({ caller: 'gateway', callee: 'orders', uninstrumented: false }));
     expect(events.at(-1)).toMatchObject({ type: 'root_cause', data: { top: [expect.objectContaining({ service: 'fx' })] } });
+  });
+
+  it('reads a capped sample of whole traces of both periods for flow shapes', async () => {
+    const periods = { fromNs: WINDOW_FROM, toNs: WINDOW_TO, baselineFromNs: T0, baselineToNs: WINDOW_FROM };
+    const all = await fetchFlows(storage.client, periods);
+    // 180 chain + 900 bystander traces before the window, 60 + 300 in it: all under the cap, every span of each.
+    expect(new Set(all.spans.map((s) => s.traceId)).size).toBe(180 + 900 + 60 + 300);
+    expect(all.spans.filter((s) => s.service === 'fx' && s.inWindow === 1)).toHaveLength(60);
+    const capped = await fetchFlows(storage.client, periods, 50);
+    const traces = new Map<string, number>();
+    for (const s of capped.spans) if (!s.parentId) traces.set(s.traceId, s.inWindow);
+    expect([...traces.values()].filter((w) => w === 0)).toHaveLength(50);
+    expect([...traces.values()].filter((w) => w === 1)).toHaveLength(50);
+    // Whole traces: every span of a sampled chain trace comes with it (6 per chain trace).
+    const perTrace = new Map<string, number>();
+    for (const s of capped.spans) perTrace.set(s.traceId, (perTrace.get(s.traceId) ?? 0) + 1);
+    for (const [id, n] of perTrace) expect(n).toBe(capped.spans.some((s) => s.traceId === id && s.service === 'gateway') ? 6 : 1);
+    // The chain's flows keep their shape (fx fails, but every call is still made): no flow evidence.
+    const r = (await post('/root-cause', { from: WINDOW_FROM.toString(), to: WINDOW_TO.toString() })).json as unknown as RootCauseResponse;
+    expect(r.candidates.flatMap((c) => c.evidence).filter((e) => e.signal === 'flow_truncated')).toEqual([]);
   });
 
   it('accepts an explicit baseline', async () => {

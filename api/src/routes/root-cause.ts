@@ -20,7 +20,7 @@ const faultKind = z.enum(['latency', 'errors', 'network', 'behavior', 'cpu', 'me
 
 const evidenceOut = z.object({
   signal: z
-    .enum(['self_time', 'origin_errors', 'new_operation', 'vanished_operation', 'network_gap', 'dependency_latency', 'dependency_errors', 'resource_metric', 'log_error_rate', 'new_log_template'])
+    .enum(['self_time', 'origin_errors', 'new_operation', 'vanished_operation', 'network_gap', 'dependency_latency', 'dependency_errors', 'resource_metric', 'log_error_rate', 'new_log_template', 'flow_truncated'])
     .describe('which telemetry said it'),
   kind: faultKind,
   instance: z.string().optional(),

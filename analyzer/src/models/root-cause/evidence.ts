@@ -1,3 +1,4 @@
+import { flowEvidence, handOverErrors } from './flows.ts';
 import { familyTwoSided, resourceFamily } from './metric-families.ts';
 import { countRise, latencySpreadFloor, logLatency, medianShift, median, proportionRise, standout, standoutStrength } from './stats.ts';
 import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCauseInput, SpanStat } from './types.ts';
@@ -316,13 +317,17 @@ function logEvidence(volumes: readonly LogVolume[], templates: readonly LogTempl
 
 /** Every piece of evidence of the window against the baseline, strongest first. */
 export function collectEvidence(input: RootCauseInput): Evidence[] {
+  const flows = flowEvidence(input.flows);
   return [
     ...latencyEvidence(input.spans),
-    ...errorEvidence(input.spans),
+    ...handOverErrors(errorEvidence(input.spans), flows.handoffs),
     ...behaviorEvidence(input.spans),
     ...metricEvidence(input.metrics),
     ...logEvidence(input.logVolumes, input.logTemplates),
-  ].sort((a, b) => b.strength - a.strength);
+    ...flows.evidence,
+  ]
+    .filter((e) => e.strength > 0)
+    .sort((a, b) => b.strength - a.strength);
 }
 
 /** Caller → callee edges seen in either period (a call that stops in the window still tells who depends on whom). */

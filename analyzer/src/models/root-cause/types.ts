@@ -1,4 +1,5 @@
 /** Plain inputs and outputs of root-cause ranking (what the queries reduce telemetry to). */
+import type { FlowInput } from './flows.ts';
 
 export type FaultKind = 'latency' | 'errors' | 'network' | 'behavior' | 'cpu' | 'memory' | 'gc' | 'event-loop';
 
@@ -12,7 +13,8 @@ export type EvidenceSignal =
   | 'dependency_errors'
   | 'resource_metric'
   | 'log_error_rate'
-  | 'new_log_template';
+  | 'new_log_template'
+  | 'flow_truncated';
 
 export interface SpanStat {
   readonly service: string;
@@ -63,6 +65,8 @@ export interface RootCauseInput {
   /** Lengths of the two periods, seconds (counts are compared as rates). */
   readonly windowS: number;
   readonly baselineS: number;
+  /** Spans and logs of a sample of whole traces, for flow-shape evidence (optional: without it there is none). */
+  readonly flows?: FlowInput;
 }
 
 export interface Evidence {
