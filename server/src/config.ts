@@ -35,7 +35,7 @@ const envSchema = z.object({
   PPO_API_PORT: port.default(8080),
   PPO_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024 * 1024),
   PPO_BATCH_MAX_ROWS: positiveInt.default(100_000),
-  PPO_BATCH_MAX_BYTES: positiveInt.default(32 * 1024 * 1024),
+  PPO_BATCH_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
   PPO_BATCH_MIN_ROWS: positiveInt.default(20_000),
   PPO_BATCH_MAX_DELAY_MS: positiveInt.default(1_000),
   PPO_QUEUE_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
