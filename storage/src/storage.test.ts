@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStorage } from './storage.ts';
+import { INSERT_STAGING_DIR, openStorage } from './storage.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ppo-storage-'));
 const storage = openStorage({ dataDir: dir });
@@ -45,7 +45,7 @@ describe('embedded storage', () => {
     expect(row).toEqual({ n: 150, d: 150 });
   });
 
-  it('a retried batch with the same deduplication token is stored once', async () => {
+  it('a retried batch with the same deduplication token is stored once (rows staged as a file leave nothing behind)', async () => {
     await storage.client.command({
       query: 'CREATE TABLE d (ts DateTime64(9), `Events.Name` Array(String)) ENGINE = MergeTree ORDER BY ts SETTINGS non_replicated_deduplication_window = 100',
     });
@@ -60,15 +60,17 @@ describe('embedded storage', () => {
     // A batch in pieces (one per spooled request) is the same bytes in order, even cut mid-row.
     await storage.insertTsv('d', [body.subarray(0, 100), body.subarray(100, 5000), body.subarray(5000)], { columns: ['ts', 'Events.Name'], dedupToken: 'batch-3' });
     expect(await count()).toBe(3000);
+    expect(readdirSync(join(dir, INSERT_STAGING_DIR))).toEqual([]);
   });
 
-  it('refuses rows it cannot parse with the ClickHouse error code of the value', async () => {
+  it('refuses rows it cannot parse with the ClickHouse error code of the value, and cleans up', async () => {
     const err = await storage.insertTsv('d', Buffer.from("not-a-time\t[]\n"), { columns: ['ts', 'Events.Name'], dedupToken: 'bad' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     // The collector tells "never goes in" from an outage by this code (41 CANNOT_PARSE_DATETIME).
-    expect((err as { clickhouseCode?: unknown }).clickhouseCode).toBe(41);
+    expect((err as { code?: unknown }).code).toBe('41');
     expect(String(err)).toMatch(/DateTime/);
-    await expect(storage.insertTsv('d', Buffer.from('1\t[]\n'), { columns: ['ts', 'nope'] })).rejects.toThrow(/nope/);
+    expect(readdirSync(join(dir, INSERT_STAGING_DIR))).toEqual([]);
+    await expect(storage.insertTsv('d', Buffer.from('1\t[]\n'), { columns: ['ts', 'nope'] })).rejects.toThrow(/table d has no column nope/);
   });
 
   it('rejects identifiers that are not plain names', async () => {
