@@ -11,7 +11,7 @@ describe('launching PPO', () => {
   });
 
   it('npm run demo gets the same allocator environment and preload', () => {
-    expect(scripts['demo']).toMatch(new RegExp(`^${envPrefix} node ${PPO_NODE_ARGS.slice(0, 4).join(' ')} `));
+    expect(scripts['demo']).toMatch(new RegExp(`^${envPrefix} node ${PPO_NODE_ARGS.slice(0, -1).join(' ')} `));
   });
 
   it('an explicit environment wins over the defaults', () => {

@@ -3,8 +3,16 @@
  * (package.json keeps the same two pieces in its `start` and `demo` lines).
  */
 
-/** Node arguments, relative to the repository root (the child's cwd). */
-export const PPO_NODE_ARGS: readonly string[] = ['--import', './server/preload.mjs', '--import', 'tsx', 'ppo.ts'];
+/**
+ * Node arguments, relative to the repository root (the child's cwd).
+ * A 64 MiB young generation: decoding builds TSV strings and request buffers
+ * that die young at tens of MB/s; with V8's default 16 MiB semi-space the
+ * scavenger runs constantly and promotes in-flight rows to the old space.
+ * Measured (bench:ingest, same machine state): main-thread CPU per span
+ * 16.4 → 12.9 µs, GC threads 0.12 → 0.09 cores, end to end 27.3k → 31.5k spans/s,
+ * RSS +40 MiB.
+ */
+export const PPO_NODE_ARGS: readonly string[] = ['--max-semi-space-size=64', '--import', './server/preload.mjs', '--import', 'tsx', 'ppo.ts'];
 
 /**
  * Environment a PPO process needs before its first allocation, so it cannot
