@@ -1,3 +1,4 @@
+import { fitGpdPwm, gpdQuantile } from './extreme-value.ts';
 import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
 
 /**
@@ -166,9 +167,21 @@ export interface DetectAnomaliesOptions {
   readonly shiftReference?: number;
   /** A candidate must be among this many most unusual excursions of the rank window (in separate episodes). Default 1: a new record. */
   readonly rankTop?: number;
+  /**
+   * Severity calibration over the series' own incident history (peaks over
+   * threshold, see `incidentLevels`): once the series has shown enough
+   * episodes, a candidate is reported when its calibrated score exceeds the
+   * level its past episode peaks reach about once in this many days (the
+   * return level of a GPD fitted to their tail), instead of the 7-day record.
+   * Days; 0 keeps the record rule throughout.
+   */
+  readonly returnPeriodDays?: number;
 }
 
 const HOUR_MS = 3_600_000;
+/** Default return period of the incident-severity calibration (see `returnPeriodDays`). */
+const RETURN_PERIOD_DAYS = Number(process.env['PPO_X_RP'] ?? 14);
+const EPISODE_FLOOR = Number(process.env['PPO_X_U0'] ?? 0.5);
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
@@ -239,6 +252,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     recoveryWindow: Math.max(0, Math.round(o.recoveryWindow ?? clamp(per(DAY_MS), 24, 1440))),
     shiftReference: Math.max(0, Math.round(o.shiftReference ?? clamp(per(DAY_MS), 24, 1440))),
     rankWindow: Math.max(0, Math.round(o.rankWindow ?? Math.max(per(7 * DAY_MS), 4 * levelWindow))),
+    returnPeriodDays: Math.max(0, o.returnPeriodDays ?? RETURN_PERIOD_DAYS),
   };
 }
 
@@ -830,10 +844,14 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
    * separate times (upcrossings) over the rank window before i. With
    * rankTop = 1 this is "a new record".
    */
+  const potUp = incidentLevels(cUp, from, lag, o.mergeGap, dayPoints, o.returnPeriodDays);
+  const potDown = incidentLevels(cDown, from, lag, o.mergeGap, dayPoints, o.returnPeriodDays);
   const beats = (i: number, sign: 1 | -1): boolean => {
     const c = sign > 0 ? cUp : cDown;
     const v = c[i]!;
     if (Number.isNaN(v)) return false;
+    const pot = (sign > 0 ? potUp : potDown)[i]!;
+    if (!Number.isNaN(pot)) return v > pot;
     if (v > (sign > 0 ? recUp[i]! : recDown[i]!)) return true;
     if (top === 1) return false;
     let crossings = 0;
@@ -887,6 +905,85 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
       expected: baseAt[i]!,
       ongoing: i === n - 1,
     });
+  }
+  return out;
+}
+
+/** Fewest past episodes before their tail is fitted (below: the record rule). */
+const MIN_EPISODES = 20;
+/** Fewest episode peaks the GPD is fitted to. */
+const MIN_EXCESSES = 10;
+
+/**
+ * Per point, the level the calibrated score must exceed to be reported — the
+ * `returnPeriodDays` return level of this series' past *incidents* (NaN where
+ * the history is too short to tell; the caller then uses the record rule).
+ *
+ * An episode is a run of C ≥ EPISODE_FLOOR (half of every bar: the hysteresis
+ * of step 4) in one direction, declustered like incidents (it ends after
+ * `gap` points below the floor); its peak is one draw of "how unusual this
+ * series' incidents get". Peaks above the 80th percentile (at least
+ * MIN_EXCESSES of them) are fitted with a GPD (`fitGpdPwm`), and with λ
+ * episodes per day the return level solves P(peak > z) = 1/(λ·days). This is
+ * SPOT (Siffer et al. 2017) on incident peaks rather than on points: an
+ * excursion is reported when it is rarer than anything this series does
+ * about once in `days` days, extrapolated from the whole of its history
+ * (tail shape included), instead of merely the largest of one past week.
+ *
+ * Causal: the level at i uses episodes that were closed `lag` points before i.
+ */
+function incidentLevels(c: Float64Array, from: number, lag: number, gap: number, dayPoints: number, days: number): Float64Array {
+  const n = c.length;
+  const out = new Float64Array(n).fill(Number.NaN);
+  if (!(days > 0) || dayPoints < 1) return out;
+  // Closed episodes: peak and the index at which the episode was known to be over.
+  const peaks: number[] = [];
+  const closedAt: number[] = [];
+  let peak = Number.NaN;
+  let lastAbove = -1;
+  let first = -1;
+  for (let i = from; i < n; i++) {
+    const v = c[i]!;
+    if (Number.isNaN(v)) continue;
+    if (first < 0) first = i;
+    if (v >= EPISODE_FLOOR) {
+      peak = Number.isNaN(peak) ? v : Math.max(peak, v);
+      lastAbove = i;
+    } else if (!Number.isNaN(peak) && i - lastAbove >= gap) {
+      peaks.push(peak);
+      closedAt.push(i);
+      peak = Number.NaN;
+    }
+  }
+  if (first < 0) return out;
+  const buf = new Float64Array(peaks.length);
+  let used = 0;
+  let level = Number.NaN;
+  let fitAt = -1;
+  const refitEvery = Math.max(1, Math.floor(dayPoints / 24));
+  for (let i = first; i < n; i++) {
+    let added = false;
+    while (used < peaks.length && closedAt[used]! <= i - lag) {
+      used++;
+      added = true;
+    }
+    if (used < MIN_EPISODES) continue;
+    if (added || i - fitAt >= refitEvery) {
+      fitAt = i;
+      for (let k = 0; k < used; k++) buf[k] = peaks[k]!;
+      const sorted = buf.subarray(0, used).sort();
+      const over = Math.max(MIN_EXCESSES, Math.round(0.2 * used));
+      const t = sorted[used - over - 1] ?? sorted[0]!;
+      const ex = new Float64Array(over);
+      let m = 0;
+      for (let k = used - over; k < used; k++) if (sorted[k]! > t) ex[m++] = sorted[k]! - t;
+      const fit = fitGpdPwm(ex, m);
+      const observedDays = Math.max(1 / 24, (i - first + 1) / dayPoints);
+      // One exceedance per `days` days: p = 1/(λ·days), λ = used/observedDays.
+      const p = observedDays / (used * days);
+      level = fit ? Math.max(t, gpdQuantile(fit, t, m, used, p)) : Number.NaN;
+    }
+    out[i] = level;
   }
   return out;
 }
