@@ -59,8 +59,12 @@ import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from 
  *    shift tests (the window's median against the reference before it,
  *    `shiftStatistic`) — a statistic in units of its own bar; the largest is
  *    the point's calibrated score. A candidate is reported only when its
- *    score sets a record of the last `rankWindow` points (a week) in its
- *    direction; a sustained score over its bar that sets its record is a
+ *    score is rare for this series' *incidents*: over the level its past
+ *    episode peaks (in that direction) reach about once in
+ *    `returnPeriodDays` (a month), from a generalized-Pareto fit of their tail
+ *    (`incidentLevels`, SPOT-style peaks over threshold); until 6 episodes
+ *    are seen, when it sets a record of the last `rankWindow` points (a
+ *    week). A sustained score over its bar that passes this gate is a
  *    level-shift candidate even when no single point was over the threshold.
  */
 
@@ -180,8 +184,9 @@ export interface DetectAnomaliesOptions {
 
 const HOUR_MS = 3_600_000;
 /** Default return period of the incident-severity calibration (see `returnPeriodDays`). */
-const RETURN_PERIOD_DAYS = Number(process.env['PPO_X_RP'] ?? 14);
-const EPISODE_FLOOR = Number(process.env['PPO_X_U0'] ?? 0.5);
+const RETURN_PERIOD_DAYS = 30;
+/** An episode of the calibrated score starts at half of every bar (the excursions' exit ratio). */
+const EPISODE_FLOOR = 0.5;
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
@@ -910,8 +915,8 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
 }
 
 /** Fewest past episodes before their tail is fitted (below: the record rule). */
-const MIN_EPISODES = 20;
-/** Fewest episode peaks the GPD is fitted to. */
+const MIN_EPISODES = 6;
+/** Fewest excesses the GPD's shape is estimated from; below, the tail is taken as exponential (ξ = 0). */
 const MIN_EXCESSES = 10;
 
 /**
@@ -922,9 +927,12 @@ const MIN_EXCESSES = 10;
  * An episode is a run of C ≥ EPISODE_FLOOR (half of every bar: the hysteresis
  * of step 4) in one direction, declustered like incidents (it ends after
  * `gap` points below the floor); its peak is one draw of "how unusual this
- * series' incidents get". Peaks above the 80th percentile (at least
- * MIN_EXCESSES of them) are fitted with a GPD (`fitGpdPwm`), and with λ
- * episodes per day the return level solves P(peak > z) = 1/(λ·days). This is
+ * series' incidents get". The peaks above the 80th percentile (at least
+ * MIN_EXCESSES of them, or the top half of a short history) are fitted with
+ * a GPD (`fitGpdPwm`); from fewer than MIN_EXCESSES excesses a shape cannot
+ * be told, and the tail is taken as exponential (ξ = 0, σ = the mean excess:
+ * the GPD's neutral case). With λ episodes per day the return level solves
+ * P(peak > z) = 1/(λ·days), and is never below the fitting threshold. This is
  * SPOT (Siffer et al. 2017) on incident peaks rather than on points: an
  * excursion is reported when it is rarer than anything this series does
  * about once in `days` days, extrapolated from the whole of its history
@@ -972,12 +980,17 @@ function incidentLevels(c: Float64Array, from: number, lag: number, gap: number,
       fitAt = i;
       for (let k = 0; k < used; k++) buf[k] = peaks[k]!;
       const sorted = buf.subarray(0, used).sort();
-      const over = Math.max(MIN_EXCESSES, Math.round(0.2 * used));
+      const over = Math.max(Math.min(MIN_EXCESSES, Math.floor(used / 2)), Math.round(0.2 * used));
       const t = sorted[used - over - 1] ?? sorted[0]!;
       const ex = new Float64Array(over);
       let m = 0;
       for (let k = used - over; k < used; k++) if (sorted[k]! > t) ex[m++] = sorted[k]! - t;
-      const fit = fitGpdPwm(ex, m);
+      let fit = m >= MIN_EXCESSES ? fitGpdPwm(ex, m) : undefined;
+      if (!fit && m >= 3) {
+        let mean = 0;
+        for (let k = 0; k < m; k++) mean += ex[k]!;
+        fit = { shape: 0, scale: mean / m };
+      }
       const observedDays = Math.max(1 / 24, (i - first + 1) / dayPoints);
       // One exceedance per `days` days: p = 1/(λ·days), λ = used/observedDays.
       const p = observedDays / (used * days);
@@ -1220,7 +1233,10 @@ function mergeAnomalies(raws: Raw[], gap: number): Raw[] {
   for (const r of sorted) {
     const last = out[out.length - 1];
     if (last && r.startIndex - last.endIndex <= gap) {
-      const stronger = r.score / r.threshold > last.score / last.threshold ? r : last;
+      // The incident keeps its onset's direction (live, it was reported as
+      // that): a swing the other way inside it (an overshoot, the recovery)
+      // extends it but does not turn a drop into a spike.
+      const stronger = r.sign === last.sign && r.score / r.threshold > last.score / last.threshold ? r : last;
       out[out.length - 1] = {
         startIndex: last.startIndex,
         endIndex: Math.max(last.endIndex, r.endIndex),
