@@ -18,6 +18,13 @@ describe('detectAnomalies', () => {
     expect(found[1]!.endIndex).toBeLessThanOrEqual(1404);
   });
 
+  it('confirms a lone point 1.5× over the threshold (12σ), which the old 3× rule missed', () => {
+    const noise = gaussian(rng(41));
+    const s = series(2000, (i) => 100 + noise() + (i === 1500 ? 12 : 0));
+    expect(detectAnomalies(s).map((a) => [a.startIndex, a.endIndex, a.kind])).toEqual([[1500, 1500, 'spike']]);
+    expect(detectAnomalies(s, { spikeFactor: 3 })).toEqual([]);
+  });
+
   it('reports a sustained jump once, as a level shift, and follows the new level', () => {
     const noise = gaussian(rng(2));
     const s = series(3000, (i) => 50 + noise() + (i >= 1500 ? 15 : 0));

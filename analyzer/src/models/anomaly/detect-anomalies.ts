@@ -119,7 +119,13 @@ export interface DetectAnomaliesOptions {
   readonly exitRatio?: number;
   /** Points over the threshold that confirm an excursion. Default 2. */
   readonly minRun?: number;
-  /** One point over this × threshold confirms on its own. Default 3 (heavy tails make lone points cheap). */
+  /**
+   * One point over this × threshold confirms on its own. Default 1.5: a lone
+   * draw must clear the bar by the margin the bar keeps over the series'
+   * tail (`tailFactor`). It was 3 while the rank gate was a 7-day record
+   * (heavy tails make lone points cheap); the incident calibration of step 7
+   * now judges how rare a lone point is against this series' past ones.
+   */
   readonly spikeFactor?: number;
   /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
   readonly shiftPoints?: number;
@@ -242,7 +248,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     tailQuantile: o.tailQuantile ?? 0.99,
     exitRatio: o.exitRatio ?? 0.5,
     minRun: Math.max(1, Math.round(o.minRun ?? 2)),
-    spikeFactor: o.spikeFactor ?? 3,
+    spikeFactor: o.spikeFactor ?? 1.5,
     shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
     mergeGap: Math.max(0, Math.round(o.mergeGap ?? Math.max(levelWindow, per(3 * HOUR_MS)))),
     cusumDrift: o.cusumDrift ?? 1,
