@@ -17,12 +17,13 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { detectAnomalies } from '@ppo/analyzer';
+import { detectAnomalies, type DetectAnomaliesOptions } from '@ppo/analyzer';
 
 const { values: args } = parseArgs({
   options: {
     url: { type: 'string' },
     'api-key': { type: 'string' },
+    options: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run eval:anomaly -- [--url http://host:port] [--api-key KEY]
   --url      judge a running PPO through POST /api/ppo/detect-anomalies (default: in-process detector)
+  --options  JSON detector options for an in-process variant, e.g. '{"returnPeriodDays":0}' (ablations)
   env PPO_SHARED_DIR overrides the shared/ folder (default ../shared beside the repo root)`);
   process.exit(0);
 }
@@ -92,8 +94,15 @@ function readSeries(file: string): { times: number[]; values: number[] } {
   return { times, values };
 }
 
+/** Detector options of an in-process variant (`--options`), for the README's ablation table. */
+const variant = args.options === undefined ? {} : (JSON.parse(args.options) as DetectAnomaliesOptions);
+if (args.options !== undefined && args.url !== undefined) {
+  console.error('--options applies to the in-process detector only');
+  process.exit(2);
+}
+
 async function detect(times: number[], values: number[]): Promise<[number, number][]> {
-  if (args.url === undefined) return detectAnomalies({ times, values }).map((a) => [a.start, a.end]);
+  if (args.url === undefined) return detectAnomalies({ times, values }, variant).map((a) => [a.start, a.end]);
   const res = await fetch(`${args.url.replace(/\/$/, '')}/api/ppo/detect-anomalies`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(args['api-key'] ? { authorization: `Bearer ${args['api-key']}` } : {}) },
@@ -214,6 +223,7 @@ console.log(
     zscore_precision: z.precision,
     zscore_f1: z.f1,
     source: args.url ?? 'in-process',
+    ...(args.options !== undefined ? { options: variant } : {}),
     runtime_s: Math.round((performance.now() - started) / 100) / 10,
   }),
 );

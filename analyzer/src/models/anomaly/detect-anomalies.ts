@@ -1,3 +1,4 @@
+import { fitGpdPwm, gpdQuantile } from './extreme-value.ts';
 import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from './robust-stats.ts';
 
 /**
@@ -58,8 +59,12 @@ import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, Ring, robustScale } from 
  *    shift tests (the window's median against the reference before it,
  *    `shiftStatistic`) — a statistic in units of its own bar; the largest is
  *    the point's calibrated score. A candidate is reported only when its
- *    score sets a record of the last `rankWindow` points (a week) in its
- *    direction; a sustained score over its bar that sets its record is a
+ *    score is rare for this series' *incidents*: over the level its past
+ *    episode peaks (in that direction) reach about once in
+ *    `returnPeriodDays` (a month), from a generalized-Pareto fit of their tail
+ *    (`incidentLevels`, SPOT-style peaks over threshold); until 6 episodes
+ *    are seen, when it sets a record of the last `rankWindow` points (a
+ *    week). A sustained score over its bar that passes this gate is a
  *    level-shift candidate even when no single point was over the threshold.
  */
 
@@ -114,7 +119,13 @@ export interface DetectAnomaliesOptions {
   readonly exitRatio?: number;
   /** Points over the threshold that confirm an excursion. Default 2. */
   readonly minRun?: number;
-  /** One point over this × threshold confirms on its own. Default 3 (heavy tails make lone points cheap). */
+  /**
+   * One point over this × threshold confirms on its own. Default 1.5: a lone
+   * draw must clear the bar by the margin the bar keeps over the series'
+   * tail (`tailFactor`). It was 3 while the rank gate was a 7-day record
+   * (heavy tails make lone points cheap); the incident calibration of step 7
+   * now judges how rare a lone point is against this series' past ones.
+   */
   readonly spikeFactor?: number;
   /** An excursion this long (points) is a level shift. Default: 1 h at the step, clamped to [4, 60]. */
   readonly shiftPoints?: number;
@@ -166,9 +177,22 @@ export interface DetectAnomaliesOptions {
   readonly shiftReference?: number;
   /** A candidate must be among this many most unusual excursions of the rank window (in separate episodes). Default 1: a new record. */
   readonly rankTop?: number;
+  /**
+   * Severity calibration over the series' own incident history (peaks over
+   * threshold, see `incidentLevels`): once the series has shown enough
+   * episodes, a candidate is reported when its calibrated score exceeds the
+   * level its past episode peaks reach about once in this many days (the
+   * return level of a GPD fitted to their tail), instead of the 7-day record.
+   * Days; 0 keeps the record rule throughout.
+   */
+  readonly returnPeriodDays?: number;
 }
 
 const HOUR_MS = 3_600_000;
+/** Default return period of the incident-severity calibration (see `returnPeriodDays`). */
+const RETURN_PERIOD_DAYS = 30;
+/** An episode of the calibrated score starts at half of every bar (the excursions' exit ratio). */
+const EPISODE_FLOOR = 0.5;
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
@@ -224,7 +248,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     tailQuantile: o.tailQuantile ?? 0.99,
     exitRatio: o.exitRatio ?? 0.5,
     minRun: Math.max(1, Math.round(o.minRun ?? 2)),
-    spikeFactor: o.spikeFactor ?? 3,
+    spikeFactor: o.spikeFactor ?? 1.5,
     shiftPoints: Math.max(2, Math.round(o.shiftPoints ?? clamp(per(HOUR_MS), 4, 60))),
     mergeGap: Math.max(0, Math.round(o.mergeGap ?? Math.max(levelWindow, per(3 * HOUR_MS)))),
     cusumDrift: o.cusumDrift ?? 1,
@@ -239,6 +263,7 @@ export function resolveAnomalyOptions(stepMs: number, o: DetectAnomaliesOptions 
     recoveryWindow: Math.max(0, Math.round(o.recoveryWindow ?? clamp(per(DAY_MS), 24, 1440))),
     shiftReference: Math.max(0, Math.round(o.shiftReference ?? clamp(per(DAY_MS), 24, 1440))),
     rankWindow: Math.max(0, Math.round(o.rankWindow ?? Math.max(per(7 * DAY_MS), 4 * levelWindow))),
+    returnPeriodDays: Math.max(0, o.returnPeriodDays ?? RETURN_PERIOD_DAYS),
   };
 }
 
@@ -830,10 +855,14 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
    * separate times (upcrossings) over the rank window before i. With
    * rankTop = 1 this is "a new record".
    */
+  const potUp = incidentLevels(cUp, from, lag, o.mergeGap, dayPoints, o.returnPeriodDays);
+  const potDown = incidentLevels(cDown, from, lag, o.mergeGap, dayPoints, o.returnPeriodDays);
   const beats = (i: number, sign: 1 | -1): boolean => {
     const c = sign > 0 ? cUp : cDown;
     const v = c[i]!;
     if (Number.isNaN(v)) return false;
+    const pot = (sign > 0 ? potUp : potDown)[i]!;
+    if (!Number.isNaN(pot)) return v > pot;
     if (v > (sign > 0 ? recUp[i]! : recDown[i]!)) return true;
     if (top === 1) return false;
     let crossings = 0;
@@ -887,6 +916,93 @@ function rankCandidates(raws: Raw[], zs: Float64Array, inflAt: Float64Array, bas
       expected: baseAt[i]!,
       ongoing: i === n - 1,
     });
+  }
+  return out;
+}
+
+/** Fewest past episodes before their tail is fitted (below: the record rule). */
+const MIN_EPISODES = 6;
+/** Fewest excesses the GPD's shape is estimated from; below, the tail is taken as exponential (ξ = 0). */
+const MIN_EXCESSES = 10;
+
+/**
+ * Per point, the level the calibrated score must exceed to be reported — the
+ * `returnPeriodDays` return level of this series' past *incidents* (NaN where
+ * the history is too short to tell; the caller then uses the record rule).
+ *
+ * An episode is a run of C ≥ EPISODE_FLOOR (half of every bar: the hysteresis
+ * of step 4) in one direction, declustered like incidents (it ends after
+ * `gap` points below the floor); its peak is one draw of "how unusual this
+ * series' incidents get". The peaks above the 80th percentile (at least
+ * MIN_EXCESSES of them, or the top half of a short history) are fitted with
+ * a GPD (`fitGpdPwm`); from fewer than MIN_EXCESSES excesses a shape cannot
+ * be told, and the tail is taken as exponential (ξ = 0, σ = the mean excess:
+ * the GPD's neutral case). With λ episodes per day the return level solves
+ * P(peak > z) = 1/(λ·days), and is never below the fitting threshold. This is
+ * SPOT (Siffer et al. 2017) on incident peaks rather than on points: an
+ * excursion is reported when it is rarer than anything this series does
+ * about once in `days` days, extrapolated from the whole of its history
+ * (tail shape included), instead of merely the largest of one past week.
+ *
+ * Causal: the level at i uses episodes that were closed `lag` points before i.
+ */
+function incidentLevels(c: Float64Array, from: number, lag: number, gap: number, dayPoints: number, days: number): Float64Array {
+  const n = c.length;
+  const out = new Float64Array(n).fill(Number.NaN);
+  if (!(days > 0) || dayPoints < 1) return out;
+  // Closed episodes: peak and the index at which the episode was known to be over.
+  const peaks: number[] = [];
+  const closedAt: number[] = [];
+  let peak = Number.NaN;
+  let lastAbove = -1;
+  let first = -1;
+  for (let i = from; i < n; i++) {
+    const v = c[i]!;
+    if (Number.isNaN(v)) continue;
+    if (first < 0) first = i;
+    if (v >= EPISODE_FLOOR) {
+      peak = Number.isNaN(peak) ? v : Math.max(peak, v);
+      lastAbove = i;
+    } else if (!Number.isNaN(peak) && i - lastAbove >= gap) {
+      peaks.push(peak);
+      closedAt.push(i);
+      peak = Number.NaN;
+    }
+  }
+  if (first < 0) return out;
+  const buf = new Float64Array(peaks.length);
+  let used = 0;
+  let level = Number.NaN;
+  let fitAt = -1;
+  const refitEvery = Math.max(1, Math.floor(dayPoints / 24));
+  for (let i = first; i < n; i++) {
+    let added = false;
+    while (used < peaks.length && closedAt[used]! <= i - lag) {
+      used++;
+      added = true;
+    }
+    if (used < MIN_EPISODES) continue;
+    if (added || i - fitAt >= refitEvery) {
+      fitAt = i;
+      for (let k = 0; k < used; k++) buf[k] = peaks[k]!;
+      const sorted = buf.subarray(0, used).sort();
+      const over = Math.max(Math.min(MIN_EXCESSES, Math.floor(used / 2)), Math.round(0.2 * used));
+      const t = sorted[used - over - 1] ?? sorted[0]!;
+      const ex = new Float64Array(over);
+      let m = 0;
+      for (let k = used - over; k < used; k++) if (sorted[k]! > t) ex[m++] = sorted[k]! - t;
+      let fit = m >= MIN_EXCESSES ? fitGpdPwm(ex, m) : undefined;
+      if (!fit && m >= 3) {
+        let mean = 0;
+        for (let k = 0; k < m; k++) mean += ex[k]!;
+        fit = { shape: 0, scale: mean / m };
+      }
+      const observedDays = Math.max(1 / 24, (i - first + 1) / dayPoints);
+      // One exceedance per `days` days: p = 1/(λ·days), λ = used/observedDays.
+      const p = observedDays / (used * days);
+      level = fit ? Math.max(t, gpdQuantile(fit, t, m, used, p)) : Number.NaN;
+    }
+    out[i] = level;
   }
   return out;
 }
@@ -1123,7 +1239,10 @@ function mergeAnomalies(raws: Raw[], gap: number): Raw[] {
   for (const r of sorted) {
     const last = out[out.length - 1];
     if (last && r.startIndex - last.endIndex <= gap) {
-      const stronger = r.score / r.threshold > last.score / last.threshold ? r : last;
+      // The incident keeps its onset's direction (live, it was reported as
+      // that): a swing the other way inside it (an overshoot, the recovery)
+      // extends it but does not turn a drop into a spike.
+      const stronger = r.sign === last.sign && r.score / r.threshold > last.score / last.threshold ? r : last;
       out[out.length - 1] = {
         startIndex: last.startIndex,
         endIndex: Math.max(last.endIndex, r.endIndex),
