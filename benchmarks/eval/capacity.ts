@@ -234,6 +234,13 @@ async function endToEnd(): Promise<{ sat_err: number; tts_err: number | null; pa
       if (i > 600) throw new Error('spans did not all arrive within 60 s');
       await new Promise((r) => setTimeout(r, 100));
     }
+    // ...and the metrics too: every acknowledged row is in ClickHouse once the spool backlog is empty.
+    for (let i = 0; ; i++) {
+      const text = await (await fetch(`http://127.0.0.1:${ppo.ports.api}/metrics`)).text();
+      if (/^ppo_spool_backlog_rows 0$/m.test(text)) break;
+      if (i > 600) throw new Error('the spool backlog did not drain within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const res = await fetch(`${api}/capacity-planning?service=sim-checkout&horizon=${horizonS}&${range}`);
     const body = (await res.json()) as { services?: { saturation_rps: number; time_to_saturation_s: number | null; method: string; replicas_now: number; replicas_needed: number; confidence: number }[]; detail?: string };
     const plan = body.services?.[0];
