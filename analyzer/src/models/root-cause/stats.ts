@@ -5,7 +5,10 @@
  *   a robust d for a shift of medians (median difference over the baseline's
  *   robust spread, IQR / 1.349), Cohen's h for a change of a proportion;
  * - a two-sample test statistic z for the same change (medians: standard
- *   error of a median ≈ 1.2533 σ / √n; proportions: pooled two-proportion z);
+ *   error of a median ≈ 1.2533 σ / √n; proportions: pooled two-proportion z,
+ *   or — for per-operation error shares, whose baselines are often a few
+ *   calls — a beta-binomial posterior probability on the z scale, with an
+ *   empirical-Bayes prior from the fleet's operations);
  * - strength = (1 − e^(−effect)) × gate(z): how far it moved, counted only
  *   as far as the data can tell it from noise (gate ramps from z = 1.5 to
  *   z = 3, one-sided p ≈ 0.07 → 0.001).
