@@ -110,7 +110,7 @@ export interface RatePrior {
 export function ratePrior(groups: readonly { readonly k: number; readonly n: number }[]): RatePrior {
   const used = groups.filter((g) => g.n > 0);
   const nSum = used.reduce((s, g) => s + g.n, 0);
-  const FLOOR = 1e-3;
+  const FLOOR = 1e-6;
   if (used.length === 0 || nSum <= 0) return { alpha: 0.5, beta: 0.5 };
   const p = Math.min(1, used.reduce((s, g) => s + g.k, 0) / nSum);
   const cap = nSum / used.length;
