@@ -1,6 +1,6 @@
 import { flowEvidence, handOverErrors } from './flows.ts';
 import { familyTwoSided, resourceFamily } from './metric-families.ts';
-import { countRise, latencySpreadFloor, logLatency, medianShift, median, proportionRise, standout, standoutStrength } from './stats.ts';
+import { countRise, latencySpreadFloor, logLatency, medianShift, median, proportionRise, betaBinomialRise, ratePrior, standout, standoutStrength } from './stats.ts';
 import type { Evidence, GraphEdge, LogTemplate, LogVolume, MetricStat, RootCauseInput, SpanStat } from './types.ts';
 
 const fmtMs = (ns: number): string => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 0)} ms`;
@@ -111,11 +111,17 @@ function errorEvidence(spans: readonly SpanStat[]): Evidence[] {
     add(calls, key, r.inWindow, r.calls);
     add(errs, key, r.inWindow, r.originErrors);
   }
+  // Per operation, baselines are often a handful of calls: both periods' shares are judged in a
+  // beta-binomial model whose prior is fitted to every operation's baseline (empirical Bayes), so a
+  // rarely used endpoint that now fails is judged against what operations of this fleet fail at
+  // rather than against its 3 calls alone, and small counts get an exact test, not a normal one.
+  const prior = ratePrior([...calls].map(([key, n]) => ({ k: errs.get(key)?.b ?? 0, n: n.b })));
   const out: Evidence[] = [];
   for (const [key, e] of errs) {
     const n = calls.get(key) ?? { b: 0, w: 0 };
-    if (e.w === 0) continue;
-    const c = proportionRise(e.b, n.b, e.w, n.w);
+    // An operation the baseline never ran has no share to rise from (its appearance is behaviour evidence).
+    if (e.w === 0 || n.b === 0) continue;
+    const c = betaBinomialRise(e.b, n.b, e.w, n.w, prior);
     if (c.strength <= 0) continue;
     const [entity, instance, targetKind, outbound, op] = JSON.parse(key) as [string, string, string, number, string];
     out.push({

@@ -142,6 +142,26 @@ describe('rankRootCauses on synthetic fleets', () => {
     expect(ev?.strength ?? 0).toBeGreaterThan(0.5);
   });
 
+  it('names a rarely used endpoint that now fails, judged against how rarely the fleet fails', () => {
+    // codes' endpoint ran 3 times in the baseline (no failures) and fails 5 of 7 times now; orders,
+    // which calls it and a busier dependency, got somewhat slower. Alone, 0/3 → 5/7 is barely a
+    // significant rise; against a fleet whose operations essentially never fail it is a clear one.
+    const codes = { service: 'codes', operation: 'POST /verify', selfMs: 2 };
+    const call = { service: 'orders', operation: 'HTTP POST', kind: 'Client', target: 'codes', targetKind: 'service', selfMs: 1 };
+    const spans: SpanStat[] = [
+      ...chainFleet(['gateway', 'orders', 'stock'], { orders: { selfMs: 5 * 1.6 } }),
+      spanRow({ ...codes, calls: 3 }, 0),
+      spanRow({ ...codes, calls: 7, errors: 5, originErrors: 5 }, 1),
+      spanRow({ ...call, calls: 3 }, 0),
+      spanRow({ ...call, calls: 7 }, 1),
+      ...bystanders(6),
+    ];
+    const r = rankRootCauses(input(spans));
+    expect(names(r)[0]).toBe('codes');
+    const errors = r.candidates[0]!.evidence.find((e) => e.signal === 'origin_errors');
+    expect(errors?.strength).toBeGreaterThan(0.7);
+  });
+
   it('finds nothing in a fleet where nothing changed', () => {
     const spans = [...chainFleet(['a', 'b', 'c']), ...bystanders(5)];
     expect(rankRootCauses(input(spans)).candidates).toEqual([]);

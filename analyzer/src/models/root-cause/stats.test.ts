@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resourceFamily } from './metric-families.ts';
-import { countRise, gate, logLatency, medianShift, noisyOr, proportionRise, standout } from './stats.ts';
+import { betaBinomialRise, betaCdf, countRise, gate, logLatency, medianShift, noisyOr, normalQuantile, proportionRise, ratePrior, standout } from './stats.ts';
 
 describe('root-cause statistics', () => {
   it('logLatency: sub-ms jitter of a fast span is not a shift; a fast span turning slow is', () => {
@@ -22,6 +22,41 @@ describe('root-cause statistics', () => {
     expect(countRise(10, 500, 10, 500).strength).toBe(0);
     expect(countRise(10, 500, 2, 500).strength).toBe(0);
     expect(countRise(0, 0, 5, 100).strength).toBe(0);
+  });
+
+  it('betaCdf and normalQuantile match reference values', () => {
+    expect(betaCdf(0.3, 2, 3)).toBeCloseTo(0.3483, 4);
+    expect(betaCdf(0.5, 0.5, 0.5)).toBeCloseTo(0.5, 9);
+    expect(betaCdf(0.9, 5, 1)).toBeCloseTo(0.9 ** 5, 9);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+  });
+
+  it('ratePrior: a fleet that rarely fails gives a prior near 0; widely differing rates give a weak one', () => {
+    const clean = ratePrior([...Array.from({ length: 40 }, () => ({ k: 0, n: 50 })), { k: 1, n: 50 }]);
+    expect(clean.alpha / (clean.alpha + clean.beta)).toBeLessThan(0.001);
+    // Binomial noise alone explains the spread: the prior counts for one typical operation (50 calls).
+    expect(clean.alpha + clean.beta).toBeCloseTo(50, 0);
+    const mixed = ratePrior(Array.from({ length: 40 }, (_, i) => ({ k: i % 2 ? 25 : 0, n: 50 })));
+    expect(mixed.alpha + mixed.beta).toBeLessThan(3);
+    expect(ratePrior([])).toEqual({ alpha: 0.5, beta: 0.5 });
+  });
+
+  it('betaBinomialRise: a rarely used endpoint that now fails is clear against a fleet that rarely fails', () => {
+    const fleet = ratePrior([...Array.from({ length: 40 }, () => ({ k: 0, n: 50 })), { k: 1, n: 50 }]);
+    // 0 of 3 before, 5 of 7 now: the normal approximation can hardly tell (3 calls), the fleet can.
+    expect(proportionRise(0, 3, 5, 7).strength).toBeLessThan(0.4);
+    expect(betaBinomialRise(0, 3, 5, 7, fleet).strength).toBeGreaterThan(0.7);
+    // In a fleet where half the operations fail half the time, 0 of 3 says little about this one.
+    const noisy = ratePrior(Array.from({ length: 40 }, (_, i) => ({ k: i % 2 ? 25 : 0, n: 50 })));
+    expect(betaBinomialRise(0, 3, 2, 7, noisy).strength).toBeLessThan(betaBinomialRise(0, 3, 2, 7, fleet).strength);
+    // With many calls it agrees with the pooled two-proportion test.
+    expect(betaBinomialRise(0, 200, 40, 200, fleet).strength).toBeCloseTo(proportionRise(0, 200, 40, 200).strength, 1);
+    // No rise, a fall, no window failures, no data: nothing.
+    expect(betaBinomialRise(20, 100, 20, 100, fleet).strength).toBe(0);
+    expect(betaBinomialRise(40, 100, 5, 100, fleet).strength).toBe(0);
+    expect(betaBinomialRise(0, 100, 0, 100, fleet).strength).toBe(0);
+    expect(betaBinomialRise(0, 0, 5, 7, fleet).strength).toBe(0);
   });
 
   it('proportionRise: Cohen h and a two-proportion z, zero strength for a fall or no data', () => {
