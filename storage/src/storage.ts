@@ -152,9 +152,11 @@ function openEmbedded(dataDir: string, maxMemoryBytes: number): Storage {
     client,
     // The rows go to a file the engine then reads (INSERT ... SELECT FROM
     // file()), not through chDB's in-memory rawInsert: the same TSV parses
-    // 1.2-2.7x faster that way (measured on otel_traces with and without its
-    // views; the inline payload of rawInsert takes a slower input path). The
-    // file is written to the page cache and gone before the INSERT returns.
+    // 1.7-2x faster that way on a quiet machine (bench:ingest's raw baseline
+    // times both), and the batch is not copied into one buffer first (RSS 798
+    // vs 1,254 MiB at 64 MiB batches); under PPO's own ingest load the speed
+    // gain is smaller and noisy (README, Benchmarks). The file is written to
+    // the page cache and gone before the INSERT returns.
     // max_threads = 1 keeps one source stream, so the batch forms the same
     // insert blocks on a retry and insert_deduplication_token matches.
     async insertTsv(table, body, { columns, dedupToken }) {
