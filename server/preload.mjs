@@ -9,9 +9,11 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 
 // The embedded ClickHouse allocates through its own jemalloc, which reads
 // JE_MALLOC_CONF when libchdb is loaded (after this file runs). By default
-// jemalloc keeps freed pages for seconds before returning them; under
-// sustained inserts that "dirty" memory stays resident (measured: peak RSS of
-// repeated 20k-span inserts 850 MiB → 536 MiB with immediate decay, no
-// measurable cost in insert throughput). PPO shares the host with what it
-// observes; memory it no longer uses goes back at once.
-process.env.JE_MALLOC_CONF ??= 'dirty_decay_ms:0,muzzy_decay_ms:0';
+// jemalloc keeps freed pages for 10 s before returning them; under sustained
+// inserts that "dirty" memory stays resident. Returning them at once
+// (dirty_decay_ms:0) cut peak RSS further but made every INSERT fault its
+// pages in again: 56k-span inserts took 740-774 ms instead of 550 ms, and
+// bench:ingest fell to 36k spans/s end to end from 45k. One second keeps the
+// pages an INSERT frees for the next one (same speed as the default) and
+// still returns them soon after a burst.
+process.env.JE_MALLOC_CONF ??= 'dirty_decay_ms:1000,muzzy_decay_ms:0';
