@@ -85,9 +85,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   let spoolFullLogged = false;
   const drainer = new SpoolDrainer({
     spool,
-    insert: async (table, body, dedupToken) => {
+    insert: async (table, body, dedupToken, format) => {
       await opts.beforeInsert?.(table, body.reduce((n, b) => n + b.length, 0));
-      await storage.insertTsv(table, body, { columns: TABLE_COLUMNS[table], dedupToken });
+      await storage.insertRows(table, body, { columns: TABLE_COLUMNS[table], dedupToken, format });
     },
     minRows: opts.batch.minRows,
     maxRows: opts.batch.maxRows,

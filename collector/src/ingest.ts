@@ -82,8 +82,7 @@ export class Ingest {
         throw err;
       }
       if (decoded.accepted > 0) {
-        const parts: SpoolPart[] = [];
-        for (const [table, t] of decoded.batch.tables) parts.push({ table, rows: t.rows, payload: Buffer.from(t.text) });
+        const parts: SpoolPart[] = decoded.batch.payloads();
         try {
           this.opts.drainer.enqueue(await this.opts.spool.append(parts));
         } catch (err) {

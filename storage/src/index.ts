@@ -1,2 +1,2 @@
 export { openStorage } from './storage.ts';
-export type { InsertTsvOptions, Storage, StorageOptions } from './storage.ts';
+export type { InsertFormat, InsertRowsOptions, InsertTsvOptions, Storage, StorageOptions } from './storage.ts';

@@ -15,8 +15,11 @@ export interface StorageOptions {
   engineMaxMemoryBytes?: number | undefined;
 }
 
+/** Input formats PPO writes rows in: TabSeparated lines, or Native blocks (columnar, read without text parsing). */
+export type InsertFormat = 'TabSeparated' | 'Native';
+
 export interface InsertTsvOptions {
-  /** Explicit column list, in the order of the TSV fields. */
+  /** Explicit column list, in the order of the TSV fields (or of a Native block's columns). */
   columns: readonly string[];
   /**
    * Makes a retried insert of the same batch a no-op (ClickHouse block
@@ -31,10 +34,19 @@ export interface InsertTsvOptions {
  * pre-serialized rows through `insertTsv`, which takes the fastest path the
  * backend offers: chDB's zero-copy raw insert, or a streamed HTTP body.
  */
+export interface InsertRowsOptions extends InsertTsvOptions {
+  format: InsertFormat;
+}
+
 export interface Storage {
   readonly kind: 'embedded' | 'server';
   readonly client: ClickHouseClient;
-  /** `body` may come in pieces (a batch of spooled requests): they are sent in order, never joined in memory. */
+  /**
+   * `body` may come in pieces (a batch of spooled requests): they are sent in
+   * order, never joined in memory. In Native, each piece is whole blocks.
+   */
+  insertRows(table: string, body: Buffer | readonly Buffer[], opts: InsertRowsOptions): Promise<void>;
+  /** `insertRows` with TabSeparated rows. */
   insertTsv(table: string, body: Buffer | readonly Buffer[], opts: InsertTsvOptions): Promise<void>;
   /** Resolves true when a trivial query succeeds. */
   ping(): Promise<boolean>;
@@ -72,18 +84,35 @@ function openServer(url: string): Storage {
     clickhouse_settings: { date_time_input_format: 'best_effort' },
     compression: { request: false, response: true },
   });
-  return {
-    kind: 'server',
-    client,
-    async insertTsv(table, body, { columns, dedupToken }) {
+  const insertRows: Storage['insertRows'] = async (table, body, { columns, dedupToken, format }) => {
+    const values = Readable.from(Buffer.isBuffer(body) ? [body] : body);
+    if (format === 'TabSeparated') {
       await client.insert({
         table: assertIdentifier(table),
-        values: Readable.from(Buffer.isBuffer(body) ? [body] : body),
+        values,
         format: 'TabSeparated',
         columns: columns.map(assertIdentifier) as [string, ...string[]],
         clickhouse_settings: insertSettings(dedupToken),
       });
-    },
+      return;
+    }
+    // client.insert takes only the formats it can encode; exec streams any body.
+    const result = await client.exec({
+      query: `INSERT INTO ${assertIdentifier(table)} (${columns.map((c) => `\`${assertIdentifier(c)}\``).join(', ')}) FORMAT ${format}`,
+      values,
+      clickhouse_settings: insertSettings(dedupToken),
+    });
+    result.stream.resume();
+    await new Promise<void>((resolve, reject) => {
+      result.stream.once('end', resolve);
+      result.stream.once('error', reject);
+    });
+  };
+  return {
+    kind: 'server',
+    client,
+    insertRows,
+    insertTsv: (table, body, opts) => insertRows(table, body, { ...opts, format: 'TabSeparated' }),
     async ping() {
       const r = await client.ping();
       return r.success;
@@ -147,32 +176,35 @@ function openEmbedded(dataDir: string, maxMemoryBytes: number): Storage {
   };
   let closed = false;
   let seq = 0;
+  // The rows go to a file the engine then reads (INSERT ... SELECT FROM
+  // file()), not through chDB's in-memory rawInsert: the same TSV parsed
+  // 1.7-2x faster that way on a quiet machine (bench:ingest's raw baseline
+  // times both), and the batch is not copied into one buffer first (RSS 798
+  // vs 1,254 MiB at 64 MiB batches); under PPO's own ingest load the speed
+  // gain is smaller and noisy (README, Benchmarks). The file is written to
+  // the page cache and gone before the INSERT returns. Native blocks take the
+  // same path (chDB's rawInsert takes only text formats).
+  // max_threads = 1 keeps one source stream, so the batch forms the same
+  // insert blocks on a retry and insert_deduplication_token matches.
+  const insertRows: Storage['insertRows'] = async (table, body, { columns, dedupToken, format }) => {
+    const cols = columns.map(assertIdentifier);
+    const structure = await structureOf(assertIdentifier(table), cols);
+    const file = join(staging, `${++seq}.${format === 'Native' ? 'native' : 'tsv'}`);
+    await writeFile(file, Buffer.isBuffer(body) ? body : (body as readonly Buffer[]));
+    try {
+      await client.command({
+        query: `INSERT INTO ${table} (${cols.map((c) => `\`${c}\``).join(', ')}) SELECT * FROM file(${sqlString(file)}, '${format}', ${sqlString(structure)})`,
+        clickhouse_settings: { ...insertSettings(dedupToken), max_threads: 1 },
+      });
+    } finally {
+      await rm(file, { force: true });
+    }
+  };
   return {
     kind: 'embedded',
     client,
-    // The rows go to a file the engine then reads (INSERT ... SELECT FROM
-    // file()), not through chDB's in-memory rawInsert: the same TSV parses
-    // 1.7-2x faster that way on a quiet machine (bench:ingest's raw baseline
-    // times both), and the batch is not copied into one buffer first (RSS 798
-    // vs 1,254 MiB at 64 MiB batches); under PPO's own ingest load the speed
-    // gain is smaller and noisy (README, Benchmarks). The file is written to
-    // the page cache and gone before the INSERT returns.
-    // max_threads = 1 keeps one source stream, so the batch forms the same
-    // insert blocks on a retry and insert_deduplication_token matches.
-    async insertTsv(table, body, { columns, dedupToken }) {
-      const cols = columns.map(assertIdentifier);
-      const structure = await structureOf(assertIdentifier(table), cols);
-      const file = join(staging, `${++seq}.tsv`);
-      await writeFile(file, Buffer.isBuffer(body) ? body : (body as readonly Buffer[]));
-      try {
-        await client.command({
-          query: `INSERT INTO ${table} (${cols.map((c) => `\`${c}\``).join(', ')}) SELECT * FROM file(${sqlString(file)}, 'TabSeparated', ${sqlString(structure)})`,
-          clickhouse_settings: { ...insertSettings(dedupToken), max_threads: 1 },
-        });
-      } finally {
-        await rm(file, { force: true });
-      }
-    },
+    insertRows,
+    insertTsv: (table, body, opts) => insertRows(table, body, { ...opts, format: 'TabSeparated' }),
     async ping() {
       try {
         await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());

@@ -14,27 +14,28 @@ function spoolOptions(): SpoolOptions {
   dirs.push(dir);
   return { dir, fsync: 'always', fsyncIntervalMs: 1000, maxBytes: 1 << 24, segmentBytes: 1 << 20, memoryBytes: 1 << 20 };
 }
-const part = (rows: number, tag = 'r', table: SpoolPart['table'] = 'otel_traces'): SpoolPart => ({
+const part = (rows: number, tag = 'r', table: SpoolPart['table'] = 'otel_traces', format: SpoolPart['format'] = 'TabSeparated'): SpoolPart => ({
   table,
+  format,
   rows,
   payload: Buffer.from(Array.from({ length: rows }, (_, i) => `${tag}${i}\n`).join('')),
 });
 
 interface Recorder {
   insert: InsertFn;
-  calls: { table: string; lines: string[]; token: string }[];
+  calls: { table: string; lines: string[]; token: string; format: string }[];
   failures: { remaining: number };
 }
 function recorder(delayMs = 2): Recorder {
   const calls: Recorder['calls'] = [];
   const failures = { remaining: 0 };
-  const insert: InsertFn = async (table, body, token) => {
+  const insert: InsertFn = async (table, body, token, format) => {
     await new Promise((r) => setTimeout(r, delayMs));
     if (failures.remaining > 0) {
       failures.remaining--;
       throw new Error('ClickHouse unavailable');
     }
-    calls.push({ table, lines: Buffer.concat(body).toString().split('\n').filter(Boolean), token });
+    calls.push({ table, lines: Buffer.concat(body).toString().split('\n').filter(Boolean), token, format });
   };
   return { insert, calls, failures };
 }
@@ -50,6 +51,28 @@ describe('SpoolDrainer', () => {
     await drainer.drained();
     expect(rec.calls.map((c) => c.lines.length)).toEqual([2, 4]);
     expect(drainer.backlogRows).toBe(0);
+    await drainer.close(100);
+    await spool.close();
+  });
+
+  it('never mixes formats in one INSERT: a batch ends where the format changes, and append order holds', async () => {
+    const { spool } = await Spool.open(spoolOptions());
+    const rec = recorder(20);
+    const drainer = new SpoolDrainer({ spool, insert: rec.insert, minRows: 1, maxRows: 1000, maxBytes: 1 << 20, maxDelayMs: 1000, retry });
+    drainer.enqueue(await spool.append([part(1, 'first')]));
+    // Appended while the first insert runs: TSV, TSV, Native, Native, TSV.
+    drainer.enqueue(await spool.append([part(1, 'a')]));
+    drainer.enqueue(await spool.append([part(1, 'b')]));
+    drainer.enqueue(await spool.append([part(1, 'c', 'otel_traces', 'Native')]));
+    drainer.enqueue(await spool.append([part(1, 'd', 'otel_traces', 'Native')]));
+    drainer.enqueue(await spool.append([part(1, 'e')]));
+    await drainer.drained();
+    expect(rec.calls.map((c) => [c.format, c.lines.join(' ')])).toEqual([
+      ['TabSeparated', 'first0'],
+      ['TabSeparated', 'a0 b0'],
+      ['Native', 'c0 d0'],
+      ['TabSeparated', 'e0'],
+    ]);
     await drainer.close(100);
     await spool.close();
   });

@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { OtelTable } from '../rows/table-batch.ts';
+import type { OtelTable, RowFormat } from '../rows/table-batch.ts';
 import type { Intent } from '../spool/commit-log.ts';
 import type { Spool, SpooledRecord } from '../spool/spool.ts';
 
-/** Writes one batch of TSV rows with a deduplication token; rejects on failure. */
-/** Inserts a batch: the TSV of its records in order (pieces, not joined: the storage streams them). */
-export type InsertFn = (table: OtelTable, body: readonly Buffer[], dedupToken: string) => Promise<void>;
+/**
+ * Inserts a batch with a deduplication token; rejects on failure. `body` is
+ * its records' payloads in order (pieces, not joined: the storage streams
+ * them), all in `format`.
+ */
+export type InsertFn = (table: OtelTable, body: readonly Buffer[], dedupToken: string, format: RowFormat) => Promise<void>;
 
 export interface DrainerOptions {
   spool: Spool;
   insert: InsertFn;
   /** Insert as soon as a table has this many rows waiting and no insert is running for it. */
   minRows: number;
-  /** Never put more rows (or TSV bytes) than this in one INSERT (a request's rows are never split). */
+  /** Never put more rows (or payload bytes) than this in one INSERT (a request's rows are never split). */
   maxRows: number;
   maxBytes: number;
   /** Insert rows older than this even when fewer than `minRows` wait. */
@@ -33,6 +36,7 @@ interface Batch {
   token: string;
   records: SpooledRecord[];
   rows: number;
+  format: RowFormat;
 }
 
 interface TableQueue {
@@ -75,7 +79,8 @@ export class SpoolDrainer {
     for (const { intent, records } of redo) {
       for (const r of records) inRedo.add(r);
       const q = this.queue(intent.table);
-      q.redo.push({ token: intent.token, records, rows: records.reduce((n, r) => n + r.rows, 0) });
+      // A batch never mixes formats (see take), so its first record tells.
+      q.redo.push({ token: intent.token, records, rows: records.reduce((n, r) => n + r.rows, 0), format: records[0]?.format ?? 'TabSeparated' });
     }
     this.enqueue(replay.filter((r) => !inRedo.has(r)));
     for (const [table, q] of this.queues) this.schedule(table, q);
@@ -161,13 +166,17 @@ export class SpoolDrainer {
       q.isolate--;
       const only = q.records.shift() as SpooledRecord;
       q.rows -= only.rows;
-      return { token: randomUUID(), records: [only], rows: only.rows };
+      return { token: randomUUID(), records: [only], rows: only.rows, format: only.format };
     }
     const records: SpooledRecord[] = [];
     let rows = 0;
     let bytes = 0;
+    // One INSERT reads one format: a batch ends where the format changes (the
+    // JSON and protobuf span decoders write different ones), so append order holds.
+    const format = (q.records[0] as SpooledRecord).format;
     while (q.records.length > 0) {
       const next = q.records[0] as SpooledRecord;
+      if (next.format !== format) break;
       if (records.length > 0 && (rows + next.rows > this.opts.maxRows || bytes + next.payloadBytes > this.opts.maxBytes)) break;
       records.push(next);
       rows += next.rows;
@@ -175,7 +184,7 @@ export class SpoolDrainer {
       q.records.shift();
     }
     q.rows -= rows;
-    return { token: randomUUID(), records, rows };
+    return { token: randomUUID(), records, rows, format };
   }
 
   private async run(table: OtelTable, q: TableQueue, batch: Batch): Promise<void> {
@@ -187,7 +196,7 @@ export class SpoolDrainer {
       for (let attempt = 1; ; attempt++) {
         const started = performance.now();
         try {
-          await this.opts.insert(table, body, batch.token);
+          await this.opts.insert(table, body, batch.token, batch.format);
           this.opts.onInsert?.(table, batch.rows, bytes, performance.now() - started);
           break;
         } catch (err) {

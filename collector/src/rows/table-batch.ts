@@ -12,6 +12,20 @@ export type OtelTable =
   | 'otel_metrics_exponential_histogram'
   | 'otel_metrics_summary';
 
+/**
+ * How a table's rows are serialized for ClickHouse: TabSeparated lines, or
+ * Native blocks (columnar, what the engine keeps in memory: it reads them
+ * without parsing text; the OTLP protobuf span decoder writes these).
+ */
+export type RowFormat = 'TabSeparated' | 'Native';
+
+/** Rows of one table already encoded (one Native block). */
+export interface EncodedRows {
+  format: RowFormat;
+  payload: Buffer;
+  rows: number;
+}
+
 export interface TableText {
   /** TSV lines, each ending in '\n', columns in the order of `TABLE_COLUMNS[table]`. */
   text: string;
@@ -20,6 +34,8 @@ export interface TableText {
 
 export class TableBatch {
   readonly tables = new Map<OtelTable, TableText>();
+  /** Tables whose rows a decoder encoded itself (kept apart from `tables`). */
+  readonly encoded = new Map<OtelTable, EncodedRows>();
 
   /** Appends one complete TSV line (must end with '\n'). */
   append(table: OtelTable, line: string): void {
@@ -32,10 +48,23 @@ export class TableBatch {
     }
   }
 
+  setEncoded(table: OtelTable, rows: EncodedRows): void {
+    this.encoded.set(table, rows);
+  }
+
   get rowCount(): number {
     let n = 0;
     for (const t of this.tables.values()) n += t.rows;
+    for (const t of this.encoded.values()) n += t.rows;
     return n;
+  }
+
+  /** Every table's rows as bytes, for the spool. */
+  payloads(): { table: OtelTable; format: RowFormat; rows: number; payload: Buffer }[] {
+    const out: { table: OtelTable; format: RowFormat; rows: number; payload: Buffer }[] = [];
+    for (const [table, t] of this.tables) out.push({ table, format: 'TabSeparated', rows: t.rows, payload: Buffer.from(t.text) });
+    for (const [table, t] of this.encoded) out.push({ table, format: t.format, rows: t.rows, payload: t.payload });
+    return out;
   }
 }
 

@@ -14,7 +14,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const part = (text: string, table: SpoolPart['table'] = 'otel_traces'): SpoolPart => ({ table, rows: text.split('\n').length - 1, payload: Buffer.from(text) });
+const part = (text: string, table: SpoolPart['table'] = 'otel_traces', format: SpoolPart['format'] = 'TabSeparated'): SpoolPart => ({ table, format, rows: text.split('\n').length - 1, payload: Buffer.from(text) });
 const segments = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('seg-'));
 
 describe('Spool', () => {
@@ -22,15 +22,15 @@ describe('Spool', () => {
     const opts = options();
     const { spool } = await Spool.open(opts);
     const [a] = await spool.append([part('a1\na2\n')]);
-    const [b, c] = await spool.append([part('b\n'), part('c\n', 'otel_logs')]);
+    const [b, c] = await spool.append([part('b\n', 'otel_traces', 'Native'), part('c\n', 'otel_logs')]);
     await spool.beginInsert({ token: 't1', table: 'otel_traces', records: [[a!.seg, a!.offset]] });
     await spool.completeInsert('t1', [a!]);
     await spool.close();
 
     const reopened = await Spool.open(opts);
-    expect(reopened.replay.map((r) => [r.table, r.rows, r.offset])).toEqual([
-      ['otel_traces', 1, b!.offset],
-      ['otel_logs', 1, c!.offset],
+    expect(reopened.replay.map((r) => [r.table, r.format, r.rows, r.offset])).toEqual([
+      ['otel_traces', 'Native', 1, b!.offset],
+      ['otel_logs', 'TabSeparated', 1, c!.offset],
     ]);
     expect((await reopened.spool.payload(reopened.replay[1]!)).toString()).toBe('c\n');
     expect(reopened.redo).toEqual([]);

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OtelTable } from '../rows/table-batch.ts';
+import type { OtelTable, RowFormat } from '../rows/table-batch.ts';
 import { CommitLog, refKey, type Intent, type RecordRef } from './commit-log.ts';
 import { encodeRecordHeader, HEADER_BYTES, parseRecord } from './record-codec.ts';
 
@@ -25,6 +25,7 @@ export interface SpooledRecord {
   readonly seg: number;
   readonly offset: number;
   readonly table: OtelTable;
+  readonly format: RowFormat;
   readonly rows: number;
   readonly payloadBytes: number;
   readonly appendedAt: number;
@@ -33,6 +34,7 @@ export interface SpooledRecord {
 
 export interface SpoolPart {
   table: OtelTable;
+  format: RowFormat;
   rows: number;
   payload: Buffer;
 }
@@ -153,7 +155,7 @@ export class Spool {
         if (state.inserted.has(refKey(seq, offset))) {
           seg.inserted.push(offset);
         } else {
-          const rec: SpooledRecord = { seg: seq, offset, table: r.header.table, rows: r.header.rows, payloadBytes: r.header.payloadBytes, appendedAt: r.header.appendedAt, payload: undefined };
+          const rec: SpooledRecord = { seg: seq, offset, table: r.header.table, format: r.header.format, rows: r.header.rows, payloadBytes: r.header.payloadBytes, appendedAt: r.header.appendedAt, payload: undefined };
           replay.push(rec);
           byRef.set(refKey(seq, offset), rec);
           seg.live++;
@@ -270,10 +272,10 @@ export class Spool {
     for (const req of group) {
       const recs: SpooledRecord[] = [];
       for (const p of req.parts) {
-        buffers.push(encodeRecordHeader(p.table, p.rows, now, p.payload), p.payload);
+        buffers.push(encodeRecordHeader(p.table, p.format, p.rows, now, p.payload), p.payload);
         const keep = this.cachedBytes + p.payload.length <= this.opts.memoryBytes;
         if (keep) this.cachedBytes += p.payload.length;
-        recs.push({ seg: seg.seq, offset, table: p.table, rows: p.rows, payloadBytes: p.payload.length, appendedAt: now, payload: keep ? p.payload : undefined });
+        recs.push({ seg: seg.seq, offset, table: p.table, format: p.format, rows: p.rows, payloadBytes: p.payload.length, appendedAt: now, payload: keep ? p.payload : undefined });
         offset += HEADER_BYTES + p.payload.length;
       }
       results.push(recs);
@@ -371,17 +373,18 @@ export class Spool {
 
   /**
    * Sets aside a record ClickHouse refuses for its content, so it cannot block
-   * its table: its TSV and the reason go to `dead-letter/` (kept, not lost, for
+   * its table: its rows (`.tsv`, or `.native` for a Native block) and the reason go to `dead-letter/` (kept, not lost, for
    * an operator to inspect or re-insert), then it counts as handled.
    */
   async deadLetter(token: string, rec: SpooledRecord, reason: string): Promise<string> {
     const dir = join(this.opts.dir, 'dead-letter');
     await mkdir(dir, { recursive: true });
     const base = join(dir, `${rec.table}-${segmentName(rec.seg).slice(4, -4)}-${rec.offset}`);
-    await writeFile(`${base}.tsv`, await this.payload(rec));
-    await writeFile(`${base}.error.txt`, `${new Date().toISOString()} ${rec.table} ${rec.rows} rows\n${reason}\n`);
+    const file = `${base}.${rec.format === 'Native' ? 'native' : 'tsv'}`;
+    await writeFile(file, await this.payload(rec));
+    await writeFile(`${base}.error.txt`, `${new Date().toISOString()} ${rec.table} ${rec.rows} rows (${rec.format})\n${reason}\n`);
     await this.completeInsert(token, [rec]);
-    return `${base}.tsv`;
+    return file;
   }
 
   /** ClickHouse confirmed the insert: mark its records inserted and reclaim finished segments. */
