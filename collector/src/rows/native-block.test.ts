@@ -158,6 +158,25 @@ describe('columns', () => {
     expect(c.indexWidth()).toBe(4);
   });
 
+  it('MapColumn.pushEncodedRow appends exactly what pushing the entries one by one does', () => {
+    const resource: [string, string][] = [['service.name', 'checkout'], ['host.name', 'h-1'], ['note', 'é'.repeat(80)]];
+    const expected = new MapColumn();
+    const cached = new MapColumn();
+    const row = cached.encodeRow(resource);
+    expect(row.size).toBe(3);
+    for (let span = 0; span < 3; span++) {
+      for (const [k, v] of resource) (expected.keys.push(k), expected.values.push(v));
+      expected.endRow();
+      cached.pushEncodedRow(row);
+      // Rows pushed entry by entry mix with cached rows in one block.
+      for (const m of [expected, cached]) (m.keys.push('span.attr'), m.values.push(String(span)), m.endRow());
+    }
+    const bytes = (m: MapColumn) => new NativeBlock([{ name: 'm', type: MAP_TYPE, column: m }]).serialize().toString('hex');
+    expect(bytes(cached)).toBe(bytes(expected));
+    cached.reset();
+    expect(() => cached.pushEncodedRow(row)).toThrow(/before the last reset/);
+  });
+
   it('NativeBlock refuses mismatched row counts, unterminated arrays and wrong types', () => {
     const a = new StringColumn();
     const b = new Fixed64Column();

@@ -289,6 +289,8 @@ export class LowCardinalityColumn {
   /** The dictionary's keys in index order, as a String column (how Native writes them). */
   readonly keys = new StringColumn();
   rows = 0;
+  /** Bumped by reset(): indexes from indexOf belong to one generation (block). */
+  generation = 0;
   private readonly dict = new Map<string, number>();
   private indexes: Uint32Array;
 
@@ -352,6 +354,7 @@ export class LowCardinalityColumn {
     this.dict.clear();
     this.keys.reset();
     this.rows = 0;
+    this.generation++;
     this.seedDefault();
   }
 }
@@ -415,11 +418,57 @@ export class ArrayColumn<T extends NativeColumn> {
   }
 }
 
+/**
+ * One map value encoded once for a MapColumn's current block: its keys as
+ * dictionary indexes, its values as serialized String data. Resource and
+ * scope attributes repeat on every span of a resource; appending them with
+ * pushEncodedRow costs a few copies instead of a dictionary lookup and a
+ * UTF-8 encoding per entry and span.
+ */
+export class EncodedMapRow {
+  constructor(
+    /** The owning column's key dictionary generation; a row is void after that column's reset(). */
+    readonly generation: number,
+    readonly keyIndexes: Uint32Array,
+    /** The values as a String column would hold them (VarUInt length + bytes each). */
+    readonly values: Buffer,
+  ) {}
+
+  get size(): number {
+    return this.keyIndexes.length;
+  }
+}
+
 /** Map(LowCardinality(String), String), which Native writes as Array(Tuple(LowCardinality(String), String)). */
 export class MapColumn {
   readonly keys = new LowCardinalityColumn(1024);
   readonly values = new StringColumn(4096);
   private readonly offsets = new Offsets(128);
+
+  /**
+   * Encodes a map value for repeated use in this block (see EncodedMapRow);
+   * appends nothing. Valid until reset().
+   */
+  encodeRow(entries: Iterable<readonly [string, string]>): EncodedMapRow {
+    const idx: number[] = [];
+    const values = new StringColumn(256);
+    for (const [k, v] of entries) {
+      idx.push(this.keys.indexOf(k));
+      values.push(v);
+    }
+    return new EncodedMapRow(this.keys.generation, Uint32Array.from(idx), Buffer.from(values.sink.buf.subarray(0, values.sink.len)));
+  }
+
+  /** Appends a map value made by encodeRow since the last reset(), as one row (endRow included). */
+  pushEncodedRow(row: EncodedMapRow): void {
+    if (row.generation !== this.keys.generation) throw new Error('EncodedMapRow from before the last reset() of its column');
+    const idx = row.keyIndexes;
+    for (let i = 0; i < idx.length; i++) this.keys.pushIndex(idx[i] as number);
+    const values = this.values;
+    values.sink.bytes(row.values, 0, row.values.length);
+    values.rows += idx.length;
+    this.endRow();
+  }
 
   get rows(): number {
     return this.offsets.rows;
