@@ -16,7 +16,7 @@ import { formatSummary, newestProfile, summarizeProfile, type ProfileSummary } f
 import { runGrpcLoad, type LoadResult } from './lib/grpc-load.ts';
 import { startPpoProcess, type InsertLogEntry } from './lib/ppo-process.ts';
 import { cpuDeltaByGroup, readMachineBusySeconds, readProcessCpuSeconds, readThreadCpu, RssSampler, waitForIdleCpus, type ThreadCpu } from './lib/proc-stats.ts';
-import { countLines, createCopyTable, exportTsv, queryRows, queryText, splitTsv, timeRawInserts, waitForMerges, type RawInsertResult } from './lib/raw-insert.ts';
+import { countLines, createCopyTable, exportNativeChunks, exportTsv, queryRows, queryText, splitTsv, timeRawInserts, waitForMerges, type RawInsertResult, type RawVia } from './lib/raw-insert.ts';
 import { RequestPool } from './lib/request-pool.ts';
 import { numberOption } from './lib/cli-args.ts';
 
@@ -262,16 +262,16 @@ if (!args['skip-optimize'] && parts.rows > 0) {
 }
 
 // The baseline: the same rows (read back from PPO's table) inserted as TSV
-// through chDB's raw passthrough insert and as a file the engine reads, at
-// PPO's own batch size and at a large one, one and two inserts at a time; the
-// fastest is "the limit".
+// through chDB's raw passthrough insert and as a file the engine reads, and
+// as Native blocks in such a file, at PPO's own batch size and at a large
+// one, one and two inserts at a time; the fastest is "the limit".
 const sameChunkRows = Math.round(opts.rawChunkRows > 0 ? opts.rawChunkRows : Math.min(100_000, Math.max(1000, avgBatchRows || 20_000)));
 const chunkSizes = sameChunkRows < 0.8 * opts.rawBigChunkRows ? [sameChunkRows, opts.rawBigChunkRows] : [sameChunkRows];
 const sourceRows = Math.min(rowsInTable, Math.max(opts.rawSourceRows, 2 * Math.max(...chunkSizes)));
 interface RawPhase extends RawInsertResult {
   table: string;
   chunkRows: number;
-  via: 'rawInsert' | 'file';
+  via: RawVia;
   /** CPU cores this process (chDB) used while inserting. */
   cores: number;
 }
@@ -279,10 +279,10 @@ const rawPlain: RawPhase[] = [];
 const rawViews: RawPhase[] = [];
 let viewCopies = 0;
 if (sourceRows > 0) {
-  log(`raw baseline: exporting ${fmt(sourceRows)} rows of otel_traces as TSV ...`);
+  log(`raw baseline: exporting ${fmt(sourceRows)} rows of otel_traces as TSV and as Native blocks ...`);
   const tsv = await exportTsv(conn, 'otel_traces', sourceRows);
   log(`  ${(tsv.length / 1024 / 1024).toFixed(0)} MiB, ${(tsv.length / sourceRows).toFixed(0)} B/row`);
-  const chunked = new Map<number, { chunks: Buffer[]; rows: number[] }>();
+  const chunked = new Map<string, { chunks: Buffer[]; rows: number[] }>();
   for (const size of chunkSizes) {
     let chunks = splitTsv(tsv, size);
     let rows = chunks.map(countLines);
@@ -291,12 +291,14 @@ if (sourceRows > 0) {
       chunks = chunks.slice(0, -1);
       rows = rows.slice(0, -1);
     }
-    chunked.set(size, { chunks, rows });
+    chunked.set(`tsv ${size}`, { chunks, rows });
+    const native = await exportNativeChunks(conn, 'otel_traces', size, chunks.length);
+    chunked.set(`native ${size}`, { chunks: native, rows });
   }
   await createCopyTable(conn, 'otel_traces', 'bench_raw', false);
   viewCopies = (await createCopyTable(conn, 'otel_traces', 'bench_raw_v', true)).length;
-  const runPhase = async (table: string, size: number, concurrency: number, via: 'rawInsert' | 'file'): Promise<RawPhase> => {
-    const c = chunked.get(size);
+  const runPhase = async (table: string, size: number, concurrency: number, via: RawVia): Promise<RawPhase> => {
+    const c = chunked.get(`${via === 'native' ? 'native' : 'tsv'} ${size}`);
     if (!c) throw new Error(`no chunks of ${size} rows`);
     await waitForMerges(conn);
     const machine0 = readMachineBusySeconds();
@@ -316,13 +318,13 @@ if (sourceRows > 0) {
     const ownCores = (own.user + own.system) / 1e6 / r.seconds;
     const otherCores = Math.max(0, (readMachineBusySeconds() - machine0) / r.seconds - ownCores);
     log(
-      `  ${via === 'file' ? 'file()' : 'rawInsert'} into ${table}, ${fmt(size)} rows/insert, ${concurrency} at a time: ${fmt(r.rowsPerS)} rows/s ` +
+      `  ${via === 'rawInsert' ? 'rawInsert' : via === 'file' ? 'file() TSV' : 'file() Native'} into ${table}, ${fmt(size)} rows/insert, ${concurrency} at a time: ${fmt(r.rowsPerS)} rows/s ` +
         `(${fmt(r.rows)} rows, ${r.inserts} inserts, ${r.avgInsertMs.toFixed(0)} ms each; chDB ${ownCores.toFixed(2)} cores, other processes ${otherCores.toFixed(2)})`,
     );
     if (otherCores > 0.2) warnings.push(`other processes used ${otherCores.toFixed(2)} cores during the raw insert into ${table} (${fmt(size)} x${concurrency} via ${via})`);
     return { ...r, table, chunkRows: size, via, cores: ownCores };
   };
-  for (const via of ['rawInsert', 'file'] as const) for (const size of chunkSizes) for (const concurrency of [1, 2]) rawPlain.push(await runPhase('bench_raw', size, concurrency, via));
+  for (const via of ['rawInsert', 'file', 'native'] as const) for (const size of chunkSizes) for (const concurrency of [1, 2]) rawPlain.push(await runPhase('bench_raw', size, concurrency, via));
   const fastest = rawPlain.reduce((b, r) => (r.rowsPerS > b.rowsPerS ? r : b));
   rawViews.push(await runPhase('bench_raw_v', fastest.chunkRows, fastest.concurrency, fastest.via));
 }
@@ -356,7 +358,7 @@ out.push(`  PPO inserts    ${windowInserts.length} into otel_traces in the windo
 out.push(`  disk           ${fmt(parts.rows)} rows in ${parts.parts} active parts, ${(parts.bytes / 1024 / 1024).toFixed(1)} MiB on disk = ${bytesPerSpan.toFixed(1)} B/span (uncompressed ${(parts.uncompressed / Math.max(1, parts.rows)).toFixed(0)} B/span)${afterMerge ? `; after OPTIMIZE FINAL ${afterMerge.bytesPerSpan.toFixed(1)} B/span in ${afterMerge.parts} parts` : ''}; + otel_traces_trace_id_ts ${(lookupParts.bytes / Math.max(1, parts.rows)).toFixed(1)} B/span`);
 out.push(`  columns        ${columns.map((c) => `${c.name} ${(Number(c.compressed) / Math.max(1, parts.rows)).toFixed(1)}`).join(', ')} (B/span compressed)`);
 const rawLine = (rs: readonly RawPhase[]): string => rs.map((r) => `${r.via} ${fmt(r.chunkRows)} rows x${r.concurrency} ${fmt(r.rowsPerS)}`).join(', ');
-out.push(`  raw baseline   the same rows as TSV, by rawInsert or file() (rows/insert x concurrent inserts -> rows/s): ${rawLine(rawPlain)} into a bare copy of otel_traces; ${rawLine(rawViews)} into a copy with its ${viewCopies} materialized view(s)`);
+out.push(`  raw baseline   the same rows as TSV by rawInsert or file(), or as Native blocks by file() (rows/insert x concurrent inserts -> rows/s): ${rawLine(rawPlain)} into a bare copy of otel_traces; ${rawLine(rawViews)} into a copy with its ${viewCopies} materialized view(s)`);
 out.push(`  ratio          ${(rawRowsPerS > 0 ? spansPerS / rawRowsPerS : 0).toFixed(3)} of the fastest raw insert${rawSameBatch ? `, ${(spansPerS / rawSameBatch.rowsPerS).toFixed(3)} of raw at PPO's batch size` : ''}${rawViewsBest ? `, ${(spansPerS / rawViewsBest.rowsPerS).toFixed(3)} of raw with views` : ''}`);
 for (const w of warnings) out.push(`  WARNING        ${w}`);
 if (profile) {

@@ -4,11 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChdbConnection } from 'chdb/connection';
 
 /**
- * The baseline PPO is compared against: the same rows, already serialized as
- * TabSeparated, handed to the engine with nothing else in the way — no
- * network, no decoding, no batching — by chDB's raw passthrough insert
+ * The baseline PPO is compared against: the same rows, already serialized,
+ * handed to the engine with nothing else in the way — no network, no
+ * decoding, no batching — as TabSeparated by chDB's raw passthrough insert
  * (zero-copy Buffer) or as a file the engine reads (INSERT ... SELECT FROM
- * file(), default threads); the faster of the two is the limit.
+ * file(), default threads), or as Native blocks in such a file (what PPO's
+ * protobuf span decoder writes); the fastest is the limit.
  */
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,6 +36,17 @@ export async function exportTsv(conn: ChdbConnection, table: string, rows: numbe
   const result = await conn.chdb.queryAsync(`SELECT * FROM ${ident(table)} LIMIT ${Math.floor(rows)}`, { format: 'TabSeparated' });
   const bytes = result.bytes();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** `count` chunks of `chunkRows` rows of `table` (all stored columns, table order), each one Native block. */
+export async function exportNativeChunks(conn: ChdbConnection, table: string, chunkRows: number, count: number): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const result = await conn.chdb.queryAsync(`SELECT * FROM ${ident(table)} LIMIT ${Math.floor(chunkRows)} OFFSET ${i * Math.floor(chunkRows)}`, { format: 'Native' });
+    const bytes = result.bytes();
+    chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  return chunks;
 }
 
 /** Cuts TSV into chunks of `chunkRows` rows (views into `all`, no copies). */
@@ -120,6 +132,8 @@ export async function waitForMerges(conn: ChdbConnection, maxMs = 30_000): Promi
   }
 }
 
+export type RawVia = 'rawInsert' | 'file' | 'native';
+
 export interface RawInsertOptions {
   table: string;
   chunks: readonly Buffer[];
@@ -134,9 +148,10 @@ export interface RawInsertOptions {
   /**
    * `rawInsert`: chDB's in-memory passthrough insert of the TSV bytes;
    * `file`: the bytes written to a file in `stagingDir` and read by the engine
-   * (INSERT ... SELECT FROM file()), as PPO's storage does; the write is timed too.
+   * (INSERT ... SELECT FROM file()), as PPO's storage does; the write is timed too;
+   * `native`: as `file`, with chunks that are Native blocks.
    */
-  via: 'rawInsert' | 'file';
+  via: RawVia;
   stagingDir: string;
 }
 
@@ -161,7 +176,8 @@ async function tableStructure(conn: ChdbConnection, table: string): Promise<stri
 
 /** Inserts the chunks round-robin (see `via`) and measures rows per second. */
 export async function timeRawInserts(conn: ChdbConnection, opts: RawInsertOptions): Promise<RawInsertResult> {
-  const structure = opts.via === 'file' ? (await tableStructure(conn, opts.table)).replace(/'/g, "\\'") : '';
+  const structure = opts.via === 'rawInsert' ? '' : (await tableStructure(conn, opts.table)).replace(/'/g, "\\'");
+  const format = opts.via === 'native' ? 'Native' : 'TabSeparated';
   let files = 0;
   let next = 0;
   let rows = 0;
@@ -179,10 +195,10 @@ export async function timeRawInserts(conn: ChdbConnection, opts: RawInsertOption
       const chunk = opts.chunks[i] as Buffer;
       const t = performance.now();
       const expected = opts.chunkRowCounts[i] ?? 0;
-      if (opts.via === 'file') {
-        const file = join(opts.stagingDir, `raw-${++files}.tsv`);
+      if (opts.via !== 'rawInsert') {
+        const file = join(opts.stagingDir, `raw-${++files}.${opts.via === 'native' ? 'native' : 'tsv'}`);
         await writeFile(file, chunk);
-        await conn.chdb.queryAsync(`INSERT INTO ${ident(opts.table)} SELECT * FROM file('${file}', 'TabSeparated', '${structure}')`);
+        await conn.chdb.queryAsync(`INSERT INTO ${ident(opts.table)} SELECT * FROM file('${file}', '${format}', '${structure}')`);
         await rm(file, { force: true });
       } else {
         const summary = await conn.chdb.rawInsert({ table: opts.table, values: chunk, format: 'TabSeparated' });

@@ -1,6 +1,8 @@
+import type { MapColumn } from '../rows/native-block.ts';
 import { quoted } from '../rows/tsv.ts';
 import { goDoubleAsString, goJsonNumber, goJsonObject, goJsonQuote, UnsupportedJsonValue } from './go-value-text.ts';
 import { WIRE_VARINT, type ProtoReader } from './proto-reader.ts';
+import type { LcIndexCache } from './lc-index-cache.ts';
 import { quotedTextAt, textAt } from './text-cache.ts';
 import { int64Decimal } from './uint64-decimal.ts';
 
@@ -222,8 +224,69 @@ function scanKeyValue(r: ProtoReader, end: number): typeof kvScan {
   return kvScan;
 }
 
-/** Key and AsString value of the last KeyValue read by `appendAttribute(..., capture = true)`. */
+/** Key and AsString value of the last KeyValue read by `readAttribute` or `appendAttribute(..., capture = true)`. */
 export const lastAttribute = { key: '', value: '' };
+
+/**
+ * Whole KeyValue messages, by their bytes, → a slot where callers keep what
+ * they made of them (a Map literal entry, or the key and value): a repeated
+ * attribute (same key, same scalar value) then costs one hash and one byte
+ * comparison. The slot comes from a hash of the length and a sample of the
+ * bytes; a hit is confirmed against the copy kept in `arena`.
+ */
+class KeyValueBytesCache {
+  static readonly SLOTS = 1 << 14;
+  private static readonly WIDTH = 128;
+  private readonly hashes = new Int32Array(KeyValueBytesCache.SLOTS);
+  private readonly lengths = new Int32Array(KeyValueBytesCache.SLOTS).fill(-1);
+  private readonly arena = new Uint8Array(KeyValueBytesCache.SLOTS * KeyValueBytesCache.WIDTH);
+  private readonly arenaView = new DataView(this.arena.buffer);
+  private hash = 0;
+  private slot = 0;
+
+  /** Slot of bytes [start, end), or -1; remembers the slot for `claim`. */
+  find(buf: Uint8Array, view: DataView, start: number, end: number): number {
+    const n = end - start;
+    if (n > KeyValueBytesCache.WIDTH) return -1;
+    let h = Math.imul(n, 0x9e3779b1);
+    const step = n > 16 ? n >> 3 : 1;
+    for (let i = start; i < end; i += step) h = Math.imul(h ^ buf[i]!, 16777619);
+    if (n > 16) {
+      for (let i = end - 4; i < end; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+    }
+    const slot = (h ^ (h >>> 14)) & (KeyValueBytesCache.SLOTS - 1);
+    this.hash = h;
+    this.slot = slot;
+    if (this.lengths[slot] === n && this.hashes[slot] === h) {
+      // Four bytes per step: the comparison is most of a hit's cost.
+      const base = slot * KeyValueBytesCache.WIDTH;
+      const arena = this.arena;
+      const arenaView = this.arenaView;
+      let i = 0;
+      while (i + 4 <= n && arenaView.getInt32(base + i) === view.getInt32(start + i)) i += 4;
+      if (i + 4 <= n) return -1;
+      while (i < n && arena[base + i] === buf[start + i]) i++;
+      if (i === n) return slot;
+    }
+    return -1;
+  }
+
+  /** Stores bytes [start, end), which the preceding `find` missed; returns their slot, or -1 when too long. */
+  claim(buf: Uint8Array, start: number, end: number): number {
+    const n = end - start;
+    if (n > KeyValueBytesCache.WIDTH) return -1;
+    const slot = this.slot;
+    const base = slot * KeyValueBytesCache.WIDTH;
+    const arena = this.arena;
+    for (let i = 0; i < n; i++) arena[base + i] = buf[start + i]!;
+    this.hashes[slot] = this.hash;
+    this.lengths[slot] = n;
+    return slot;
+  }
+}
+
+const entryCache = new KeyValueBytesCache();
+const cachedEntries: string[] = new Array<string>(KeyValueBytesCache.SLOTS).fill('');
 
 /**
  * One KeyValue in [r.pos, end) as a Map literal entry `'key':'value'`;
@@ -233,7 +296,7 @@ export const lastAttribute = { key: '', value: '' };
 function attributeEntry(r: ProtoReader, end: number, name: string, index: number, capture: boolean): string {
   const start = r.pos;
   if (!capture) {
-    const hit = findEntry(r.buf, r.view, start, end);
+    const hit = entryCache.find(r.buf, r.view, start, end);
     if (hit >= 0) {
       r.pos = end;
       return cachedEntries[hit]!;
@@ -268,59 +331,96 @@ function attributeEntry(r: ProtoReader, end: number, name: string, index: number
   } else if (kind !== KIND_ARRAY && kind !== KIND_KVLIST) {
     // Scalar entries are a pure function of their bytes; composite ones also
     // depend on the depth limit, so they are not cached.
-    const slot = claimEntry(buf, start, end);
+    const slot = entryCache.claim(buf, start, end);
     if (slot >= 0) cachedEntries[slot] = entry;
   }
   return entry;
 }
 
-// Whole KeyValue messages → their Map literal entry: a repeated attribute
-// (same key, same scalar value) then costs one hash and one byte comparison.
-const ENTRY_SLOTS = 1 << 14;
-const ENTRY_WIDTH = 128;
-const entryHashes = new Int32Array(ENTRY_SLOTS);
-const entryLengths = new Int32Array(ENTRY_SLOTS).fill(-1);
-const entryArena = new Uint8Array(ENTRY_SLOTS * ENTRY_WIDTH);
-const entryArenaView = new DataView(entryArena.buffer);
-const cachedEntries: string[] = new Array<string>(ENTRY_SLOTS).fill('');
-let entryHash = 0;
-let entrySlot = 0;
+const pairCache = new KeyValueBytesCache();
+const cachedKeys: string[] = new Array<string>(KeyValueBytesCache.SLOTS).fill('');
+const cachedValues: string[] = new Array<string>(KeyValueBytesCache.SLOTS).fill('');
 
-/** Slot of bytes [start, end) in the entry cache, or -1; remembers the slot for `claimEntry`. */
-function findEntry(buf: Uint8Array, view: DataView, start: number, end: number): number {
-  const n = end - start;
-  if (n > ENTRY_WIDTH) return -1;
-  let h = Math.imul(n, 0x9e3779b1);
-  const step = n > 16 ? n >> 3 : 1;
-  for (let i = start; i < end; i += step) h = Math.imul(h ^ buf[i]!, 16777619);
-  if (n > 16) {
-    for (let i = end - 4; i < end; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+/**
+ * Reads the KeyValue field being read (wire type `wire`) into `lastAttribute`:
+ * its key and `Value.AsString()`, unquoted, for writers that store the two
+ * apart (Native Map columns). `index` is its position, for error paths.
+ */
+export function readAttribute(r: ProtoReader, end: number, wire: number, name: string, index: number): void {
+  const e = r.lenEnd(end, wire);
+  const start = r.pos;
+  const buf = r.buf;
+  const hit = pairCache.find(buf, r.view, start, e);
+  if (hit >= 0) {
+    lastAttribute.key = cachedKeys[hit]!;
+    lastAttribute.value = cachedValues[hit]!;
+    r.pos = e;
+    return;
   }
-  const slot = (h ^ (h >>> 14)) & (ENTRY_SLOTS - 1);
-  entryHash = h;
-  entrySlot = slot;
-  if (entryLengths[slot] === n && entryHashes[slot] === h) {
-    // Four bytes per step: the comparison is most of a hit's cost.
-    const base = slot * ENTRY_WIDTH;
-    let i = 0;
-    while (i + 4 <= n && entryArenaView.getInt32(base + i) === view.getInt32(start + i)) i += 4;
-    if (i + 4 <= n) return -1;
-    while (i < n && entryArena[base + i] === buf[start + i]) i++;
-    if (i === n) return slot;
+  r.path.enter(name, index, KEY_VALUE_FIELDS);
+  const { keyStart, keyEnd, vs, ve } = scanKeyValue(r, e);
+  let value = '';
+  let kind = KIND_NONE;
+  if (vs >= 0) {
+    r.pos = vs;
+    r.path.enter('value', -1, ANY_VALUE_FIELDS);
+    scanAnyValue(r, ve);
+    kind = vKind;
+    if (vKind === KIND_STRING) {
+      value = textAt(buf, r.view, vStart, vEnd);
+    } else {
+      r.pos = vs;
+      value = anyValueText(r, ve, 1);
+    }
+    r.path.leave();
   }
-  return -1;
+  r.path.leave();
+  r.pos = e;
+  const key = textAt(buf, r.view, keyStart, keyEnd);
+  lastAttribute.key = key;
+  lastAttribute.value = value;
+  if (kind !== KIND_ARRAY && kind !== KIND_KVLIST) {
+    const slot = pairCache.claim(buf, start, e);
+    if (slot >= 0) {
+      cachedKeys[slot] = key;
+      cachedValues[slot] = value;
+    }
+  }
 }
 
-/** Stores bytes [start, end), which the preceding `findEntry` missed. */
-function claimEntry(buf: Uint8Array, start: number, end: number): number {
-  const n = end - start;
-  if (n > ENTRY_WIDTH) return -1;
-  const slot = entrySlot;
-  const base = slot * ENTRY_WIDTH;
-  for (let i = 0; i < n; i++) entryArena[base + i] = buf[start + i]!;
-  entryHashes[slot] = entryHash;
-  entryLengths[slot] = n;
-  return slot;
+/**
+ * Appends the KeyValue field being read (wire type `wire`) to a Native Map
+ * column as one entry, straight from its bytes: the key through `keys` (the
+ * map's dictionary index cache), a string value copied as it is when it is
+ * ASCII (else decoded, so invalid UTF-8 becomes U+FFFD as on the text path),
+ * any other value as its `Value.AsString()`. The caller ends the row.
+ */
+export function appendAttributeTo(r: ProtoReader, end: number, wire: number, name: string, index: number, map: MapColumn, keys: LcIndexCache): void {
+  const e = r.lenEnd(end, wire);
+  r.path.enter(name, index, KEY_VALUE_FIELDS);
+  const { keyStart, keyEnd, vs, ve } = scanKeyValue(r, e);
+  const buf = r.buf;
+  const values = map.values;
+  if (vs < 0) {
+    values.push('');
+  } else {
+    r.pos = vs;
+    r.path.enter('value', -1, ANY_VALUE_FIELDS);
+    scanAnyValue(r, ve);
+    if (vKind === KIND_STRING) {
+      let bits = 0;
+      for (let i = vStart; i < vEnd; i++) bits |= buf[i]!;
+      if (bits < 0x80) values.pushBytes(buf, vStart, vEnd);
+      else values.push(buf.utf8Slice(vStart, vEnd));
+    } else {
+      r.pos = vs;
+      values.push(anyValueText(r, ve, 1));
+    }
+    r.path.leave();
+  }
+  keys.push(buf, r.view, keyStart, keyEnd);
+  r.path.leave();
+  r.pos = e;
 }
 
 /** Appends the KeyValue field being read (wire type `wire`) to a Map literal body. */

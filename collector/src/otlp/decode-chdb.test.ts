@@ -12,8 +12,9 @@ import { encodeSpans, sdkLogsRequest, sdkMetricsRequest, sdkSpans } from './test
 import { sharedPath } from '../../../test/helpers/shared-dir.ts';
 
 /**
- * The decoders' TSV against the real tables: the migrations' DDL on embedded
- * chDB accepts every row, and values read back with SQL are the ones sent.
+ * The decoders' rows (TSV, and the protobuf span decoder's Native blocks)
+ * against the real tables: the migrations' DDL on embedded chDB accepts every
+ * row, and values read back with SQL are the ones sent.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'ppo-decode-chdb-'));
@@ -35,8 +36,8 @@ async function rows<T = Record<string, unknown>>(query: string, params: Record<s
 }
 
 async function insert(result: DecodeResult): Promise<void> {
-  for (const [table, { text }] of result.batch.tables) {
-    await storage.insertTsv(table, Buffer.from(text, 'utf8'), { columns: TABLE_COLUMNS[table] });
+  for (const { table, format, payload } of result.batch.payloads()) {
+    await storage.insertRows(table, payload, { columns: TABLE_COLUMNS[table], format });
   }
 }
 

@@ -33,7 +33,7 @@ export function decodeLogsProto(buf: Uint8Array, limits?: DecodeLimits): DecodeR
       scope.version,
       scope.attributes,
     );
-    decodeScopeItems(r, end, resource, scope, ITEM, (r, e) => decodeLogRecord(r, e, scopeColumns), sink);
+    decodeScopeItems(r, end, resource, scope, ITEM, (r, e) => decodeLogRecord(r, e, scopeColumns), (line) => sink.batch.append(ITEM.table, line), sink);
   });
   return { batch: sink.batch, accepted: sink.accepted, rejected: sink.rejections.count, errorMessage: sink.rejections.message() };
 }

@@ -1,4 +1,4 @@
-import type { OtelTable, TableBatch } from '../rows/table-batch.ts';
+import type { TableBatch } from '../rows/table-batch.ts';
 import type { ProtoReader } from './proto-reader.ts';
 import { WIRE_LEN } from './proto-reader.ts';
 import { decodeResource, decodeScope } from './resource-scope-proto.ts';
@@ -141,17 +141,21 @@ export interface ItemSink {
 
 /**
  * Decodes each item (field 2) of a ScopeX message with `decodeItem`, which
- * returns the item's TSV line or sets `r.itemError`. A problem of the
- * enclosing resource or scope rejects every item under it.
+ * returns what `emit` writes out (a TSV line, say) or sets `r.itemError`. A
+ * problem of the enclosing resource or scope rejects every item under it.
+ * `discard` undoes what `decodeItem` wrote of a rejected item, for decoders
+ * that write as they read.
  */
-export function decodeScopeItems(
+export function decodeScopeItems<T>(
   r: ProtoReader,
   end: number,
   resource: ResourceInfo,
   scope: ScopeInfo,
-  item: { name: string; fields: readonly string[]; table: OtelTable },
-  decodeItem: (r: ProtoReader, end: number) => string,
+  item: { name: string; fields: readonly string[] },
+  decodeItem: (r: ProtoReader, end: number) => T,
+  emit: (item: T) => void,
   sink: ItemSink,
+  discard?: () => void,
 ): void {
   const inherited = resource.problem !== '' ? resource.problem : scope.problem;
   let i = 0;
@@ -163,12 +167,13 @@ export function decodeScopeItems(
     }
     const e = r.lenEnd(end, wire);
     r.path.enter(item.name, i++, item.fields);
-    const line = decodeItem(r, e);
+    const decoded = decodeItem(r, e);
     if (inherited !== '') r.reject(inherited);
     if (r.itemError === '') {
-      sink.batch.append(item.table, line);
+      emit(decoded);
       sink.accepted++;
     } else {
+      discard?.();
       sink.rejections.add(r.itemError, r.path);
     }
     r.path.leave();

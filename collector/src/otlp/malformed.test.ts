@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, type DecodeResult, type Signal } from '../rows/table-batch.ts';
-import { rowsOf } from '../rows/testing/tsv-read.ts';
+import { parseMap, rowsOf } from '../rows/testing/tsv-read.ts';
 import { decodeRequest } from './decode.ts';
 import { decodeBoth } from './testing/decode-both.ts';
 import { otlpJsonToProto } from './testing/otlp-json-to-proto.ts';
@@ -192,6 +192,14 @@ describe('malformed protobuf envelopes', () => {
     const body = traceRequestWithSpan(Buffer.concat([lenField(1, Buffer.alloc(16, 1)), lenField(2, Buffer.alloc(8, 1)), lenField(5, Buffer.from([0x61, 0xff, 0x62]))]));
     const [row] = rowsOf(decodeRequest('traces', 'proto', body).batch, 'otel_traces');
     expect(row!.SpanName).toBe('a\ufffdb');
+    // Attribute values are copied from the request as bytes only when ASCII; others decode the same way.
+    const attribute = (key: Buffer, value: Buffer) => lenField(9, Buffer.concat([lenField(1, key), lenField(2, lenField(1, value))]));
+    const withAttrs = traceRequestWithSpan(Buffer.concat([
+      lenField(1, Buffer.alloc(16, 1)), lenField(2, Buffer.alloc(8, 1)), lenField(5, Buffer.from('s')),
+      attribute(Buffer.from('bad'), Buffer.from([0x61, 0xff, 0x62])), attribute(Buffer.from([0x6b, 0xc3]), Buffer.from('é ok', 'utf8')),
+    ]));
+    const [attrRow] = rowsOf(decodeRequest('traces', 'proto', withAttrs).batch, 'otel_traces');
+    expect(parseMap(attrRow!.SpanAttributes!)).toEqual({ bad: 'a\ufffdb', 'k\ufffd': 'é ok' });
   });
 });
 
@@ -271,6 +279,33 @@ describe('invalid items are rejected and counted, the rest kept', () => {
     expect(result).toMatchObject({ accepted: 1, rejected: 2 });
     expect(result.errorMessage).toContain('metric has no data (1, first at resourceMetrics[0].scopeMetrics[0].metrics[0])');
     expect(result.errorMessage).toContain('exemplar span_id must be 8 bytes, got 2');
+  });
+
+  it('a rejected span leaves none of its attributes behind, whatever rejects it', () => {
+    let deep: unknown = { intValue: 1 };
+    for (let i = 0; i < 40; i++) deep = { arrayValue: { values: [deep] } };
+    const attrs = (tag: string, extra: object[] = []) => ({ attributes: [{ key: 'who', value: { stringValue: tag } }, { key: `only.${tag}`, value: { intValue: '7' } }, ...extra] });
+    const result = decodeBoth('traces', {
+      resourceSpans: [
+        { resource: { attributes: [{ key: 'deep', value: deep }] }, scopeSpans: [{ spans: [span(T, S, attrs('under-bad-resource'))] }] },
+        {
+          scopeSpans: [{
+            spans: [
+              span(T, S, attrs('first')),
+              // ids are checked after every field: its attributes are read first
+              span(T, '0102', attrs('bad-id')),
+              span(T, S, attrs('too-deep', [{ key: 'deep', value: deep }])),
+              span(T, S, attrs('last')),
+            ],
+          }],
+        },
+      ],
+    });
+    expect(result).toMatchObject({ accepted: 2, rejected: 3 });
+    expect(rowsOf(result.batch, 'otel_traces').map((r) => parseMap(r.SpanAttributes!))).toEqual([
+      { who: 'first', 'only.first': '7' },
+      { who: 'last', 'only.last': '7' },
+    ]);
   });
 
   it('a too-deep resource attribute rejects every item under the resource', () => {

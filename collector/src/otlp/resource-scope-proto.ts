@@ -20,6 +20,7 @@ export function decodeResource(r: ProtoReader, end: number, info: ResourceInfo):
     switch (r.field) {
       case 1:
         attrs = appendAttribute(r, end, wire, 'attributes', n++, attrs, true);
+        info.attributePairs.push(lastAttribute.key, lastAttribute.value);
         if (serviceName === undefined && lastAttribute.key === 'service.name') serviceName = lastAttribute.value;
         break;
       case 2:
@@ -57,7 +58,8 @@ export function decodeScope(r: ProtoReader, end: number, info: ScopeInfo): void 
         info.version = r.string(end, wire);
         break;
       case 3:
-        attrs = appendAttribute(r, end, wire, 'attributes', n++, attrs);
+        attrs = appendAttribute(r, end, wire, 'attributes', n++, attrs, true);
+        info.attributePairs.push(lastAttribute.key, lastAttribute.value);
         break;
       case 4:
         info.droppedAttributesCount = r.uint32(end, wire);

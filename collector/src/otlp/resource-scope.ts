@@ -6,6 +6,8 @@
 export interface ResourceInfo {
   /** Map literal of the resource attributes. */
   attributes: string;
+  /** The same attributes as key, value, key, value… (AsString values), for Native Map columns; protobuf decoders only. */
+  attributePairs: string[];
   /** AsString of the first `service.name` attribute, '' when absent. */
   serviceName: string;
   schemaUrl: string;
@@ -17,15 +19,17 @@ export interface ScopeInfo {
   name: string;
   version: string;
   attributes: string;
+  /** As in ResourceInfo. */
+  attributePairs: string[];
   droppedAttributesCount: number;
   schemaUrl: string;
   problem: string;
 }
 
 export function emptyResource(): ResourceInfo {
-  return { attributes: '{}', serviceName: '', schemaUrl: '', problem: '' };
+  return { attributes: '{}', attributePairs: [], serviceName: '', schemaUrl: '', problem: '' };
 }
 
 export function emptyScope(): ScopeInfo {
-  return { name: '', version: '', attributes: '{}', droppedAttributesCount: 0, schemaUrl: '', problem: '' };
+  return { name: '', version: '', attributes: '{}', attributePairs: [], droppedAttributesCount: 0, schemaUrl: '', problem: '' };
 }

@@ -12,7 +12,7 @@ import { quoted, tsvString } from '../rows/tsv.ts';
  * miss, never a wrong string.
  */
 
-interface SliceableBuffer extends Uint8Array {
+export interface SliceableBuffer extends Uint8Array {
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
 }
@@ -77,6 +77,23 @@ function slotOf(buf: SliceableBuffer, view: DataView, start: number, end: number
   tsv[slot] = (flags & TSV_ESCAPE) === 0 ? text : tsvString(text);
   quotedText[slot] = (flags & (TSV_ESCAPE | QUOTE)) === 0 ? "'" + text + "'" : quoted(text);
   return slot;
+}
+
+/** Number of cache slots: `textSlot` returns an index below it. */
+export const TEXT_SLOTS = SLOTS;
+
+/**
+ * The cache slot holding bytes [start, end) (filled on a miss), or -1 when
+ * they are not cacheable (empty, long or non-ASCII); `slotText(slot)` is
+ * then their string until the slot is refilled with other bytes. Callers
+ * that derive something from a slot's string keep that string to tell.
+ */
+export function textSlot(buf: SliceableBuffer, view: DataView, start: number, end: number): number {
+  return start === end ? -1 : slotOf(buf, view, start, end);
+}
+
+export function slotText(slot: number): string {
+  return raw[slot]!;
 }
 
 /** UTF-8 bytes [start, end) as a string (invalid sequences → U+FFFD). */

@@ -1,5 +1,6 @@
 import type { TableBatch, OtelTable } from '../table-batch.ts';
 import { TABLE_COLUMNS } from '../columns.ts';
+import { nativeToTsv } from './native-read.ts';
 
 /**
  * Test-side reader for the TSV the decoders write: splits rows into named
@@ -9,12 +10,19 @@ import { TABLE_COLUMNS } from '../columns.ts';
 
 export type Row = Record<string, string>;
 
+/** A table's rows as TSV text, whether the decoder wrote TSV or a Native block (rendered as TSV). */
+export function tableText(batch: TableBatch, table: OtelTable): string | undefined {
+  const encoded = batch.encoded.get(table);
+  if (encoded) return encoded.format === 'Native' ? nativeToTsv(encoded.payload, TABLE_COLUMNS[table]) : encoded.payload.toString('utf8');
+  return batch.tables.get(table)?.text;
+}
+
 /** Rows of one table, each field still in its TSV text form. */
 export function rowsOf(batch: TableBatch, table: OtelTable): Row[] {
-  const t = batch.tables.get(table);
-  if (!t) return [];
+  const text = tableText(batch, table);
+  if (text === undefined) return [];
   const columns = TABLE_COLUMNS[table];
-  const lines = t.text.split('\n');
+  const lines = text.split('\n');
   if (lines.pop() !== '') throw new Error(`${table}: text does not end with a newline`);
   return lines.map((line, i) => {
     const fields = line.split('\t');
