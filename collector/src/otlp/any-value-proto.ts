@@ -224,12 +224,12 @@ function scanKeyValue(r: ProtoReader, end: number): typeof kvScan {
   return kvScan;
 }
 
-/** Key and AsString value of the last KeyValue read by `readAttribute` or `appendAttribute(..., capture = true)`. */
+/** Key and AsString value of the last KeyValue read by `appendAttribute(..., capture = true)`. */
 export const lastAttribute = { key: '', value: '' };
 
 /**
- * Whole KeyValue messages, by their bytes, → a slot where callers keep what
- * they made of them (a Map literal entry, or the key and value): a repeated
+ * Whole KeyValue messages, by their bytes, → a slot where the caller keeps
+ * what it made of them (a Map literal entry): a repeated
  * attribute (same key, same scalar value) then costs one hash and one byte
  * comparison. The slot comes from a hash of the length and a sample of the
  * bytes; a hit is confirmed against the copy kept in `arena`.
@@ -335,57 +335,6 @@ function attributeEntry(r: ProtoReader, end: number, name: string, index: number
     if (slot >= 0) cachedEntries[slot] = entry;
   }
   return entry;
-}
-
-const pairCache = new KeyValueBytesCache();
-const cachedKeys: string[] = new Array<string>(KeyValueBytesCache.SLOTS).fill('');
-const cachedValues: string[] = new Array<string>(KeyValueBytesCache.SLOTS).fill('');
-
-/**
- * Reads the KeyValue field being read (wire type `wire`) into `lastAttribute`:
- * its key and `Value.AsString()`, unquoted, for writers that store the two
- * apart (Native Map columns). `index` is its position, for error paths.
- */
-export function readAttribute(r: ProtoReader, end: number, wire: number, name: string, index: number): void {
-  const e = r.lenEnd(end, wire);
-  const start = r.pos;
-  const buf = r.buf;
-  const hit = pairCache.find(buf, r.view, start, e);
-  if (hit >= 0) {
-    lastAttribute.key = cachedKeys[hit]!;
-    lastAttribute.value = cachedValues[hit]!;
-    r.pos = e;
-    return;
-  }
-  r.path.enter(name, index, KEY_VALUE_FIELDS);
-  const { keyStart, keyEnd, vs, ve } = scanKeyValue(r, e);
-  let value = '';
-  let kind = KIND_NONE;
-  if (vs >= 0) {
-    r.pos = vs;
-    r.path.enter('value', -1, ANY_VALUE_FIELDS);
-    scanAnyValue(r, ve);
-    kind = vKind;
-    if (vKind === KIND_STRING) {
-      value = textAt(buf, r.view, vStart, vEnd);
-    } else {
-      r.pos = vs;
-      value = anyValueText(r, ve, 1);
-    }
-    r.path.leave();
-  }
-  r.path.leave();
-  r.pos = e;
-  const key = textAt(buf, r.view, keyStart, keyEnd);
-  lastAttribute.key = key;
-  lastAttribute.value = value;
-  if (kind !== KIND_ARRAY && kind !== KIND_KVLIST) {
-    const slot = pairCache.claim(buf, start, e);
-    if (slot >= 0) {
-      cachedKeys[slot] = key;
-      cachedValues[slot] = value;
-    }
-  }
 }
 
 /**

@@ -2,7 +2,7 @@ import type { EncodedMapRow, MapColumn } from '../rows/native-block.ts';
 import { createOtelTracesBlock, type OtelTracesColumns } from '../rows/native-traces.ts';
 import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
 import { spanKindName, statusCodeName } from '../rows/values.ts';
-import { appendAttributeTo, lastAttribute, readAttribute } from './any-value-proto.ts';
+import { appendAttribute, appendAttributeTo, lastAttribute } from './any-value-proto.ts';
 import { maxAnyValueDepth, type DecodeLimits } from './decode-limits.ts';
 import { decodeScopeItems, walkEnvelope, type ItemSink } from './envelope-proto.ts';
 import { bytesToHex, idAllZeroProblem, idLengthProblem, isAllZero } from './hex-id.ts';
@@ -338,7 +338,8 @@ function decodeEvent(r: ProtoReader, end: number): void {
         name = r.string(end, wire);
         break;
       case 3:
-        readAttribute(r, end, wire, 'attributes', index++);
+        // (events and links are rare: their attributes go through scratch, read as strings)
+        appendAttribute(r, end, wire, 'attributes', index++, '', true);
         evAttrs[nEvAttrs++] = lastAttribute.key;
         evAttrs[nEvAttrs++] = lastAttribute.value;
         break;
@@ -381,7 +382,7 @@ function decodeLink(r: ProtoReader, end: number): void {
         state = r.string(end, wire);
         break;
       case 4:
-        readAttribute(r, end, wire, 'attributes', index++);
+        appendAttribute(r, end, wire, 'attributes', index++, '', true);
         lkAttrs[nLkAttrs++] = lastAttribute.key;
         lkAttrs[nLkAttrs++] = lastAttribute.value;
         break;
