@@ -63,6 +63,30 @@ describe('embedded storage', () => {
     expect(readdirSync(join(dir, INSERT_STAGING_DIR))).toEqual([]);
   });
 
+  it('inserts Native blocks in pieces, and a retried Native batch with the same token is stored once', async () => {
+    // Blocks as the engine itself writes them, one per piece as the spool hands over one per request.
+    const block = async (from: number): Promise<Buffer> => {
+      const r = await storage.client.exec({
+        query: `SELECT toDateTime64(1700000000 + number, 9) AS ts, [concat('n', toString(number))] AS \`Events.Name\` FROM numbers(${from}, 400) FORMAT Native`,
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of r.stream) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const pieces = [await block(0), await block(400), await block(800)];
+    await storage.client.command({
+      query: 'CREATE TABLE n (ts DateTime64(9), `Events.Name` Array(String)) ENGINE = MergeTree ORDER BY ts SETTINGS non_replicated_deduplication_window = 100',
+    });
+    const insert = (token: string) => storage.insertRows('n', pieces, { columns: ['ts', 'Events.Name'], dedupToken: token, format: 'Native' });
+    await insert('native-1');
+    await insert('native-1');
+    const read = () => storage.client.query({ query: 'SELECT toUInt32(count()) AS n, toUInt32(uniqExact(ts)) AS d, max(`Events.Name`)[1] AS last FROM n', format: 'JSONEachRow' }).then((r) => r.json());
+    expect(await read()).toEqual([{ n: 1200, d: 1200, last: 'n999' }]);
+    await insert('native-2');
+    expect((await read())[0]).toMatchObject({ n: 2400 });
+    expect(readdirSync(join(dir, INSERT_STAGING_DIR))).toEqual([]);
+  });
+
   it('refuses rows it cannot parse with the ClickHouse error code of the value, and cleans up', async () => {
     const err = await storage.insertTsv('d', Buffer.from("not-a-time\t[]\n"), { columns: ['ts', 'Events.Name'], dedupToken: 'bad' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
