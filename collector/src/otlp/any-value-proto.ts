@@ -1,4 +1,4 @@
-import type { MapColumn } from '../rows/native-block.ts';
+import type { MapColumn, StringColumn } from '../rows/native-block.ts';
 import { quoted } from '../rows/tsv.ts';
 import { goDoubleAsString, goJsonNumber, goJsonObject, goJsonQuote, UnsupportedJsonValue } from './go-value-text.ts';
 import { WIRE_VARINT, type ProtoReader } from './proto-reader.ts';
@@ -355,21 +355,33 @@ export function appendAttributeTo(r: ProtoReader, end: number, wire: number, nam
   } else {
     r.pos = vs;
     r.path.enter('value', -1, ANY_VALUE_FIELDS);
-    scanAnyValue(r, ve);
-    if (vKind === KIND_STRING) {
-      let bits = 0;
-      for (let i = vStart; i < vEnd; i++) bits |= buf[i]!;
-      if (bits < 0x80) values.pushBytes(buf, vStart, vEnd);
-      else values.push(buf.utf8Slice(vStart, vEnd));
-    } else {
-      r.pos = vs;
-      values.push(anyValueText(r, ve, 1));
-    }
+    pushAnyValueText(r, ve, values);
     r.path.leave();
   }
   keys.push(buf, r.view, keyStart, keyEnd);
   r.path.leave();
   r.pos = e;
+}
+
+/**
+ * Appends `Value.AsString()` of the AnyValue in [r.pos, end) (a top-level
+ * value: an attribute's or a log body) to a String column: a string value is
+ * copied as its bytes when ASCII, else decoded (invalid UTF-8 becomes U+FFFD,
+ * as on the text path); any other value as its text.
+ */
+export function pushAnyValueText(r: ProtoReader, end: number, column: StringColumn): void {
+  const start = r.pos;
+  scanAnyValue(r, end);
+  if (vKind === KIND_STRING) {
+    const buf = r.buf;
+    let bits = 0;
+    for (let i = vStart; i < vEnd; i++) bits |= buf[i]!;
+    if (bits < 0x80) column.pushBytes(buf, vStart, vEnd);
+    else column.push(buf.utf8Slice(vStart, vEnd));
+  } else {
+    r.pos = start;
+    column.push(anyValueText(r, end, 1));
+  }
 }
 
 /** Appends the KeyValue field being read (wire type `wire`) to a Map literal body. */

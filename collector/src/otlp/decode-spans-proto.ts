@@ -1,4 +1,5 @@
 import type { EncodedMapRow, MapColumn } from '../rows/native-block.ts';
+import { encodePairs, type EncodedPairs } from './encoded-pairs.ts';
 import { createOtelTracesBlock, type OtelTracesColumns } from '../rows/native-traces.ts';
 import { TableBatch, type DecodeResult } from '../rows/table-batch.ts';
 import { spanKindName, statusCodeName } from '../rows/values.ts';
@@ -289,26 +290,9 @@ function writeSpan(cols: OtelTracesColumns, r: ProtoReader, resource: ResourceIn
   cols['Links.Attributes'].endRow();
 }
 
-/**
- * The last resource's (and scope's) attributes encoded for the current
- * block, then copied into every span under it: a span repeats ~10-20
- * resource attributes. `owner` is the ResourceInfo / ScopeInfo they belong to.
- */
-interface EncodedPairs {
-  owner: object | undefined;
-  row: EncodedMapRow | undefined;
-}
-
 const resourceAttrs: EncodedPairs = { owner: undefined, row: undefined };
 const scopeAttrs: EncodedPairs = { owner: undefined, row: undefined };
 let serviceIndex = 0;
-
-function encodePairs(into: EncodedPairs, owner: object, map: MapColumn, pairs: readonly string[]): void {
-  const entries: [string, string][] = [];
-  for (let i = 0; i < pairs.length; i += 2) entries.push([pairs[i] as string, pairs[i + 1] as string]);
-  into.owner = owner;
-  into.row = map.encodeRow(entries);
-}
 
 /** One Map value from pairs [from, to) of a key, value… list. */
 function pushPairs(map: MapColumn, pairs: readonly string[], from: number, to: number): void {

@@ -15,6 +15,7 @@
  * Data per type:
  * - String: VarUInt byte length + bytes, per value.
  * - UInt64 / Int64 / DateTime64(9): 8 bytes little endian per value.
+ * - UInt8: 1 byte per value.
  * - Array(T): prefix of T; cumulative UInt64 offsets (one per row); then
  *   the data of all elements.
  * - Map(K, V) = Array(Tuple(K, V)): prefix of K (and V); offsets; all keys;
@@ -284,6 +285,27 @@ export class Fixed64Column {
   }
 }
 
+/** UInt8 column (one byte per value): otel_logs' TraceFlags and SeverityNumber. */
+export class UInt8Column {
+  readonly sink: ByteSink;
+  rows = 0;
+
+  constructor(initialRows = 128) {
+    this.sink = new ByteSink(initialRows);
+  }
+
+  /** The value's low 8 bits (UInt8 wraps, as ClickHouse's own conversion does). */
+  push(v: number): void {
+    this.sink.u8(v & 0xff);
+    this.rows++;
+  }
+
+  reset(): void {
+    this.sink.reset();
+    this.rows = 0;
+  }
+}
+
 /** LowCardinality(String): a per-block dictionary (string → index) + one index per value. */
 export class LowCardinalityColumn {
   /** The dictionary's keys in index order, as a String column (how Native writes them). */
@@ -496,7 +518,7 @@ export class MapColumn {
   }
 }
 
-export type NativeColumn = StringColumn | Fixed64Column | LowCardinalityColumn | ArrayColumn<NativeColumn> | MapColumn;
+export type NativeColumn = StringColumn | Fixed64Column | UInt8Column | LowCardinalityColumn | ArrayColumn<NativeColumn> | MapColumn;
 
 export interface NativeColumnSpec {
   readonly name: string;
@@ -516,6 +538,7 @@ function assertType(name: string, type: string, column: NativeColumn): void {
   const ok = (c: NativeColumn, t: string): boolean => {
     if (c instanceof StringColumn) return t === 'String';
     if (c instanceof Fixed64Column) return t === 'UInt64' || t === 'Int64' || /^DateTime64\(9(,'[^']*')?\)$/.test(t);
+    if (c instanceof UInt8Column) return t === 'UInt8';
     if (c instanceof LowCardinalityColumn) return t === 'LowCardinality(String)';
     if (c instanceof MapColumn) return t === 'Map(LowCardinality(String),String)';
     return t.startsWith('Array(') && t.endsWith(')') && ok(c.elements, t.slice(6, -1));
@@ -532,7 +555,7 @@ function prefixSize(c: NativeColumn): number {
 }
 
 function dataSize(c: NativeColumn): number {
-  if (c instanceof StringColumn || c instanceof Fixed64Column) return c.sink.len;
+  if (c instanceof StringColumn || c instanceof Fixed64Column || c instanceof UInt8Column) return c.sink.len;
   if (c instanceof LowCardinalityColumn) return c.rows === 0 ? 0 : 24 + c.keys.sink.len + c.rows * c.indexWidth();
   if (c instanceof MapColumn) return c.offsetsSink().len + dataSize(c.keys) + dataSize(c.values);
   return c.offsetsSink().len + dataSize(c.elements);
@@ -549,7 +572,7 @@ function copySink(out: ByteSink, s: ByteSink): void {
 }
 
 function writeData(out: ByteSink, c: NativeColumn, path: string): void {
-  if (c instanceof StringColumn || c instanceof Fixed64Column) {
+  if (c instanceof StringColumn || c instanceof Fixed64Column || c instanceof UInt8Column) {
     copySink(out, c.sink);
   } else if (c instanceof LowCardinalityColumn) {
     if (c.rows === 0) return; // ClickHouse: "Do not write anything for empty column"

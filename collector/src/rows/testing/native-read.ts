@@ -75,6 +75,11 @@ function split<T>(items: T[], ends: number[]): T[][] {
 
 function readData(type: string, n: number, c: Cursor): unknown[] {
   if (type === 'String') return Array.from({ length: n }, () => c.string());
+  if (type === 'UInt8') {
+    const values = Array.from({ length: n }, (_, i) => String(c.buf.readUInt8(c.pos + i)));
+    c.pos += n;
+    return values;
+  }
   if (type === 'UInt64' || type === 'DateTime64(9)') return Array.from({ length: n }, () => c.u64().toString());
   if (type === 'LowCardinality(String)') {
     if (n === 0) return [];
@@ -135,8 +140,9 @@ function tsvField(type: string, v: unknown): string {
     case 'String':
     case 'LowCardinality(String)':
       return tsvString(v as string);
+    case 'UInt8':
     case 'UInt64':
-      return v as string;
+      return v as string; // decimal, as the TSV writers print integers
     case 'DateTime64(9)':
       return dateTime64Text(v as string);
     case MAP_LC:
