@@ -13,6 +13,7 @@ import { migrate } from '@ppo/clickhouse-migrations';
 import { openStorage, type Storage } from '@ppo/storage';
 import { spanTsvRow, type SpanRowInput } from '../../../analyzer/src/queries/testing/span-tsv.ts';
 import { TABLE_COLUMNS } from './columns.ts';
+import { logRow, logScopeColumns } from './log-row.ts';
 import {
   ArrayColumn,
   ByteSink,
@@ -21,8 +22,11 @@ import {
   MapColumn,
   NativeBlock,
   StringColumn,
+  UInt8Column,
 } from './native-block.ts';
+import { createOtelLogsBlock, OTEL_LOGS_NATIVE_TYPES } from './native-logs.ts';
 import { createOtelTracesBlock, OTEL_TRACES_NATIVE_TYPES } from './native-traces.ts';
+import { quoted, tsvString } from './tsv.ts';
 
 const MAP_TYPE = 'Map(LowCardinality(String), String)';
 const lo = (v: bigint): number => Number(v & 0xffffffffn);
@@ -130,6 +134,16 @@ describe('columns', () => {
     expect(c.rows).toBe(3);
   });
 
+  it('UInt8Column writes one byte per value, keeping the low 8 bits', () => {
+    const c = new UInt8Column(1);
+    for (const v of [0, 1, 127, 128, 255, 256, 0x1ff, 17]) c.push(v);
+    expect(bytesOf(c.sink)).toBe('00017f80ff00ff11');
+    expect(c.rows).toBe(8);
+    c.reset();
+    expect(c.rows).toBe(0);
+    expect(c.sink.len).toBe(0);
+  });
+
   it('LowCardinalityColumn keeps one index per distinct value, with the default at 0', () => {
     const c = new LowCardinalityColumn();
     for (const v of ['b', 'a', 'b', '', 'c', 'a']) c.push(v);
@@ -197,6 +211,8 @@ describe('columns', () => {
     expect(() => new NativeBlock([{ name: 'm', type: MAP_TYPE, column: m }]).serialize()).toThrow(/1 map keys but 0 values/);
     expect(() => new NativeBlock([{ name: 'a', type: 'LowCardinality(String)', column: a }])).toThrow(TypeError);
     expect(() => new NativeBlock([{ name: 'arr', type: 'Array(UInt64)', column: arr }])).toThrow(TypeError);
+    expect(() => new NativeBlock([{ name: 'u8', type: 'UInt64', column: new UInt8Column() }])).toThrow(TypeError);
+    expect(() => new NativeBlock([{ name: 'u64', type: 'UInt8', column: new Fixed64Column() }])).toThrow(TypeError);
     expect(new NativeBlock([{ name: 'm', type: 'Map(LowCardinality(String),String)', column: new MapColumn() }]).rows).toBe(0);
   });
 });
@@ -303,6 +319,21 @@ describe('Native blocks against chDB', () => {
       .join(' UNION ALL ');
     const engine = await engineNative(`SELECT * FROM (${select}) SETTINGS max_threads = 1`);
     expect(Buffer.concat(ours).toString('hex')).toBe(engine.toString('hex'));
+  });
+
+  it('UInt8 columns are byte for byte what chDB writes', async () => {
+    const values = [0, 1, 9, 127, 128, 200, 255];
+    const u = new UInt8Column();
+    const s = new StringColumn();
+    for (const v of values) (u.push(v), s.push(String(v)));
+    const ours = new NativeBlock([
+      { name: 'u', type: 'UInt8', column: u },
+      { name: 's', type: 'String', column: s },
+    ]).serialize();
+    const engine = await engineNative(
+      `SELECT toUInt8(v) AS u, toString(v) AS s FROM (SELECT arrayJoin([${values.join(', ')}]) AS v) SETTINGS max_threads = 1`,
+    );
+    expect(ours.toString('hex')).toBe(engine.toString('hex'));
   });
 
   it('choose the LowCardinality index width where chDB does (254/255 and 65534/65535 distinct values besides the default)', async () => {
@@ -615,5 +646,81 @@ describe('otel_traces as Native', () => {
         la: [{ 'link.kind': 'follows' }],
       },
     ]);
+  });
+});
+
+describe('otel_logs as Native', () => {
+  it('declares the types otel_logs has, in TABLE_COLUMNS order (materialized columns left to the engine)', async () => {
+    const cols = await rows<{ name: string; type: string }>(
+      `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'otel_logs' AND default_kind NOT IN ('ALIAS', 'MATERIALIZED')`,
+    );
+    const types = Object.fromEntries(cols.map((c) => [c.name, c.type]));
+    expect(Object.keys(OTEL_LOGS_NATIVE_TYPES).sort()).toEqual([...TABLE_COLUMNS.otel_logs].sort());
+    expect(Object.keys(types).sort()).toEqual([...TABLE_COLUMNS.otel_logs].sort());
+    for (const name of TABLE_COLUMNS.otel_logs) expect(OTEL_LOGS_NATIVE_TYPES[name as keyof typeof OTEL_LOGS_NATIVE_TYPES], name).toBe(types[name]);
+    const { block } = createOtelLogsBlock();
+    expect(block.columns.map((c) => c.name)).toEqual([...TABLE_COLUMNS.otel_logs]);
+  });
+
+  it('INSERT ... SELECT FROM file(Native) stores the same rows as the TSV path, materialized columns included', async () => {
+    const ts = 1_767_225_600_123_456_789n;
+    const resource: [string, string][] = [['service.name', 'billing'], ['k8s.pod.name', 'billing-7d9f'], ['deployment.environment.name', 'prod']];
+    const attrs: [string, string][] = [['user.id', "o'brien"], ['exception.stacktrace', 'at x\n\tat y\\z']];
+    const body = "payment failed: card 'declined'\n\tretry=2 — ünïcode";
+    const mapText = (kv: [string, string][]): string => `{${kv.map(([k, v]) => `${quoted(k)}:${quoted(v)}`).join(',')}}`;
+    const columns = TABLE_COLUMNS.otel_logs;
+    const tsvLine = (traceId: string, severityNumber: number): string =>
+      logRow(
+        String(ts),
+        traceId,
+        'b7ad6b7169203331',
+        0x101, // LogRecord.flags: only the trace-flags byte is kept
+        tsvString('ERROR'),
+        severityNumber,
+        logScopeColumns('billing', 'https://opentelemetry.io/schemas/1.26.0', mapText(resource), '', 'app.logger', '2.0.1', mapText([['scope.k', 'v']])),
+        tsvString(body),
+        mapText(attrs),
+        tsvString('payment.failed'),
+      );
+    const traceTsv = '0af7651916cd43dd8448eb211c80319c';
+    const traceNative = '1af7651916cd43dd8448eb211c80319c';
+    await storage.insertTsv('otel_logs', Buffer.from(tsvLine(traceTsv, 17) + tsvLine(traceTsv, 300)), { columns });
+
+    const { block, columns: c } = createOtelLogsBlock();
+    for (const severityNumber of [17, 300]) {
+      c.Timestamp.push(lo(ts), hi(ts));
+      const tid = Buffer.from(traceNative, 'hex');
+      c.TraceId.pushHex(tid, 0, tid.length);
+      c.SpanId.push('b7ad6b7169203331');
+      c.TraceFlags.push(0x101);
+      c.SeverityText.push('ERROR');
+      c.SeverityNumber.push(severityNumber);
+      c.ServiceName.push('billing');
+      c.ResourceSchemaUrl.push('https://opentelemetry.io/schemas/1.26.0');
+      c.ResourceAttributes.pushEncodedRow(c.ResourceAttributes.encodeRow(resource));
+      c.ScopeSchemaUrl.push('');
+      c.ScopeName.push('app.logger');
+      c.ScopeVersion.push('2.0.1');
+      c.ScopeAttributes.pushEncodedRow(c.ScopeAttributes.encodeRow([['scope.k', 'v']]));
+      c.Body.push(body);
+      for (const [k, v] of attrs) (c.LogAttributes.keys.push(k), c.LogAttributes.values.push(v));
+      c.LogAttributes.endRow();
+      c.EventName.push('payment.failed');
+    }
+    const path = writeBlocks(block.serialize());
+    await storage.client.command({
+      query: `INSERT INTO otel_logs (${columns.map((n) => `\`${n}\``).join(', ')}) SELECT * FROM file(${lit(path)}, 'Native', ${lit(block.structure())})`,
+    });
+    const select = (traceId: string) =>
+      rows(
+        `SELECT * EXCEPT TraceId, toString(toUnixTimestamp64Nano(Timestamp)) AS ns,
+          \`__otel_materialized_k8s.pod.name\` AS pod, \`__otel_materialized_deployment.environment.name\` AS env
+         FROM otel_logs WHERE TraceId = ${lit(traceId)} ORDER BY SeverityNumber`,
+      );
+    const fromTsv = await select(traceTsv);
+    expect(fromTsv).toHaveLength(2);
+    expect(fromTsv[0]).toMatchObject({ ns: String(ts), TraceFlags: 1, SeverityNumber: 17, Body: body, pod: 'billing-7d9f', env: 'prod', LogAttributes: Object.fromEntries(attrs) });
+    expect(fromTsv[1]).toMatchObject({ SeverityNumber: 300 & 0xff });
+    expect(await select(traceNative)).toEqual(fromTsv);
   });
 });
