@@ -308,6 +308,38 @@ describe('invalid items are rejected and counted, the rest kept', () => {
     ]);
   });
 
+  it('a rejected log record leaves none of its attributes nor its body behind, whatever rejects it', () => {
+    let deep: unknown = { intValue: 1 };
+    for (let i = 0; i < 40; i++) deep = { arrayValue: { values: [deep] } };
+    const log = (tag: string, extra: object = {}, extraAttrs: object[] = []) => ({
+      body: { stringValue: `body of ${tag}` },
+      attributes: [{ key: 'who', value: { stringValue: tag } }, { key: `only.${tag}`, value: { intValue: '7' } }, ...extraAttrs],
+      ...extra,
+    });
+    const result = decodeBoth('logs', {
+      resourceLogs: [
+        { resource: { attributes: [{ key: 'deep', value: deep }] }, scopeLogs: [{ logRecords: [log('under-bad-resource')] }] },
+        {
+          scopeLogs: [{
+            logRecords: [
+              log('first'),
+              // ids are checked after every field: its attributes and body are read first
+              log('bad-id', { spanId: '0102' }),
+              log('too-deep-attribute', {}, [{ key: 'deep', value: deep }]),
+              log('too-deep-body', { body: { kvlistValue: { values: [{ key: 'deep', value: deep }] } } }),
+              log('last'),
+            ],
+          }],
+        },
+      ],
+    });
+    expect(result).toMatchObject({ accepted: 2, rejected: 4 });
+    expect(rowsOf(result.batch, 'otel_logs').map((r) => [r.Body, parseMap(r.LogAttributes!)])).toEqual([
+      ['body of first', { who: 'first', 'only.first': '7' }],
+      ['body of last', { who: 'last', 'only.last': '7' }],
+    ]);
+  });
+
   it('a too-deep resource attribute rejects every item under the resource', () => {
     let v: unknown = { intValue: 1 };
     for (let i = 0; i < 40; i++) v = { arrayValue: { values: [v] } };
