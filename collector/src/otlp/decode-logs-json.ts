@@ -8,7 +8,7 @@ import { walkEnvelopeJson } from './envelope-json.ts';
 import { field, JsonWalker, parseJson, type JsonObject } from './json-walker.ts';
 import { Rejections } from './rejections.ts';
 
-/** OTLP/JSON ExportLogsServiceRequest → otel_logs TSV rows (same text as the protobuf path). */
+/** OTLP/JSON ExportLogsServiceRequest → otel_logs TSV rows (the same values the protobuf path writes as a Native block; tests compare them). */
 
 const NAMES = {
   resource: ['resourceLogs', 'resource_logs'],

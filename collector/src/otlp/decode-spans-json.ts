@@ -9,7 +9,7 @@ import { idAllZeroProblem, idLengthProblem, isZeroHex } from './hex-id.ts';
 import { field, JsonWalker, parseJson, type JsonObject } from './json-walker.ts';
 import { Rejections } from './rejections.ts';
 
-/** OTLP/JSON ExportTraceServiceRequest → otel_traces TSV rows (same text as the protobuf path). */
+/** OTLP/JSON ExportTraceServiceRequest → otel_traces TSV rows (the same values the protobuf path writes as a Native block; tests compare them). */
 
 const NAMES = {
   resource: ['resourceSpans', 'resource_spans'],

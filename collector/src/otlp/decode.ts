@@ -8,7 +8,8 @@ import { decodeTracesJson } from './decode-spans-json.ts';
 import { decodeTracesProto } from './decode-spans-proto.ts';
 
 /**
- * OTLP export request bodies (already decompressed) → TSV rows per table.
+ * OTLP export request bodies (already decompressed) → rows per table: Native
+ * blocks for protobuf spans and logs, TabSeparated text for the rest.
  * Throws OtlpDecodeError when the body is not valid OTLP; individually
  * invalid items are counted in `rejected` instead.
  */
