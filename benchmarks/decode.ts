@@ -9,14 +9,14 @@
 // routes, hosts); `--distinct` makes every string value unique instead, the
 // worst case for the decoder's string and attribute caches.
 // Progress goes to stderr; stdout gets one JSON line.
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs';
 import { decodeTracesJson, decodeTracesProto } from '../collector/src/otlp/decode.ts';
+import { rate } from './lib/timing.ts';
+import { shopServiceResource } from './lib/shop-resource.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,15 +58,7 @@ function makeSpans(): ReadableSpan[] {
   for (let s = 0; s < services; s++) {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({
-        'service.name': `service-${s}`,
-        'service.version': `2.${s}.1`,
-        'service.namespace': 'shop',
-        'deployment.environment.name': 'production',
-        'host.name': `ip-10-0-${s}-17.ec2.internal`,
-        'k8s.pod.name': `service-${s}-7d9f8c6b5-x2x9q`,
-        'process.runtime.name': 'nodejs',
-      }),
+      resource: shopServiceResource(s, { 'process.runtime.name': 'nodejs' }),
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
     const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.219.0');
@@ -145,22 +137,6 @@ function protobufjsRequestType(): protobuf.Type {
     },
   });
   return root.lookupType('otlp.ExportTraceServiceRequest');
-}
-
-/** Runs `fn` repeatedly for `secs` seconds (after a warm-up) and returns calls per second. */
-function rate(label: string, fn: () => unknown, secs: number): number {
-  const warmEnd = performance.now() + Math.min(1000, secs * 300);
-  while (performance.now() < warmEnd) fn();
-  let n = 0;
-  const start = performance.now();
-  const end = start + secs * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 10; i++) fn();
-    n += 10;
-  }
-  const perSecond = n / ((performance.now() - start) / 1000);
-  process.stderr.write(`${label}: ${perSecond.toFixed(1)} requests/s\n`);
-  return perSecond;
 }
 
 const spans = makeSpans();

@@ -17,7 +17,6 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { context, trace } from '@opentelemetry/api';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { migrate } from '@ppo/clickhouse-migrations';
@@ -25,6 +24,8 @@ import { openStorage } from '@ppo/storage';
 import { TABLE_COLUMNS } from '../collector/src/rows/columns.ts';
 import { decodeLogsJson, decodeLogsProto } from '../collector/src/otlp/decode.ts';
 import { numberOption } from './lib/cli-args.ts';
+import { median, rate } from './lib/timing.ts';
+import { shopServiceResource } from './lib/shop-resource.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,15 +53,7 @@ function makeRecords(n: number, seed: number): ReadableLogRecord[] {
   for (let s = 0; s < services; s++) {
     const exporter = new InMemoryLogRecordExporter();
     const provider = new LoggerProvider({
-      resource: resourceFromAttributes({
-        'service.name': `service-${s}`,
-        'service.version': `2.${s}.1`,
-        'service.namespace': 'shop',
-        'deployment.environment.name': 'production',
-        'host.name': `ip-10-0-${s}-17.ec2.internal`,
-        'k8s.pod.name': `service-${s}-7d9f8c6b5-x2x9q`,
-        'k8s.namespace.name': 'shop',
-      }),
+      resource: shopServiceResource(s, { 'k8s.namespace.name': 'shop' }),
       processors: [new SimpleLogRecordProcessor(exporter)],
     });
     const logger = provider.getLogger('@opentelemetry/winston-transport', '0.14.0');
@@ -96,27 +89,6 @@ function makeRecords(n: number, seed: number): ReadableLogRecord[] {
   }
   return out;
 }
-
-function rate(label: string, fn: () => unknown, secs: number): number {
-  const warmEnd = performance.now() + Math.min(1000, secs * 300);
-  while (performance.now() < warmEnd) fn();
-  let n = 0;
-  const start = performance.now();
-  const end = start + secs * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 10; i++) fn();
-    n += 10;
-  }
-  const perSecond = n / ((performance.now() - start) / 1000);
-  process.stderr.write(`${label}: ${perSecond.toFixed(1)} requests/s\n`);
-  return perSecond;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 // (1) JS cost per record.
 const records = makeRecords(recordsPerRequest, 0);

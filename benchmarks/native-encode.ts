@@ -18,6 +18,7 @@ import { numberOption } from './lib/cli-args.ts';
 import { Random } from './lib/random.ts';
 import type { EncodedMapRow } from '../collector/src/rows/native-block.ts';
 import { createOtelTracesBlock } from '../collector/src/rows/native-traces.ts';
+import { median } from './lib/timing.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -214,12 +215,6 @@ function encodeBlock(mode: Mode): number {
     c['Links.Attributes'].endRow();
   }
   return block.serialize().length;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 let bytesPerBlock = 0;
