@@ -184,15 +184,10 @@ function decodeLogRecord(r: ProtoReader, end: number): void {
   }
 }
 
-const INT64_MAX_LO = 0xffffffff;
-const INT64_MAX_HI = 0x7fffffff;
-
 /** Writes the record in `rec` as the next row (its attributes and body are already in their columns). */
 function writeLogRecord(r: ProtoReader, resource: ResourceInfo, scope: ScopeInfo): void {
   const buf = r.buf;
-  // DateTime64(9) is an Int64: later times saturate, as the TSV writers do.
-  if (rec.timeHi > INT64_MAX_HI) cols.Timestamp.push(INT64_MAX_LO, INT64_MAX_HI);
-  else cols.Timestamp.push(rec.timeLo, rec.timeHi);
+  cols.Timestamp.pushDateTime64(rec.timeLo, rec.timeHi);
   if (rec.traceLen === 0) cols.TraceId.push('');
   else cols.TraceId.pushHex(buf, rec.traceStart, rec.traceStart + rec.traceLen);
   if (rec.spanLen === 0) cols.SpanId.push('');

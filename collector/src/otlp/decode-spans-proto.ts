@@ -215,15 +215,10 @@ function decodeSpan(r: ProtoReader, end: number): void {
   span.parentLen = parentLen === 0 || isAllZero(buf, parentStart, parentEnd) ? 0 : parentLen;
 }
 
-const INT64_MAX_LO = 0xffffffff;
-const INT64_MAX_HI = 0x7fffffff;
-
 /** Writes the span in scratch as the next row of `block` (ids and name are read from the request, `r.buf`). */
 function writeSpan(cols: OtelTracesColumns, r: ProtoReader, resource: ResourceInfo, scope: ScopeInfo): void {
   const buf = r.buf;
-  // DateTime64(9) is an Int64: later times saturate, as the TSV writers do.
-  if (span.startHi > INT64_MAX_HI) cols.Timestamp.push(INT64_MAX_LO, INT64_MAX_HI);
-  else cols.Timestamp.push(span.startLo, span.startHi);
+  cols.Timestamp.pushDateTime64(span.startLo, span.startHi);
   cols.TraceId.pushHex(buf, span.traceStart, span.traceStart + 16);
   cols.SpanId.pushHex(buf, span.spanStart, span.spanStart + 8);
   if (span.parentLen === 0) cols.ParentSpanId.push('');
@@ -260,8 +255,7 @@ function writeSpan(cols: OtelTracesColumns, r: ProtoReader, resource: ResourceIn
   const evAttrCol = cols['Events.Attributes'].elements;
   let from = 0;
   for (let i = 0; i < nEvents; i++) {
-    if ((evHi[i] as number) > INT64_MAX_HI) evTimes.push(INT64_MAX_LO, INT64_MAX_HI);
-    else evTimes.push(evLo[i] as number, evHi[i] as number);
+    evTimes.pushDateTime64(evLo[i] as number, evHi[i] as number);
     evNameCol.push(evNames[i] as string);
     const to = evAttrEnd[i] as number;
     pushPairs(evAttrCol, evAttrs, from, to);

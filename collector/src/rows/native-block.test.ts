@@ -134,6 +134,17 @@ describe('columns', () => {
     expect(c.rows).toBe(3);
   });
 
+  it('Fixed64Column.pushDateTime64 keeps times up to the Int64 maximum and saturates later ones there', () => {
+    const c = new Fixed64Column(1);
+    c.pushDateTime64(0x075bcd15, 0x17b2f2a0); // 1,708,000,000,123,456,789 ns: a 2024 time, unchanged
+    c.pushDateTime64(0xffffffff, 0x7fffffff); // 2^63 - 1: the last representable nanosecond
+    c.pushDateTime64(0, 0x80000000); // 2^63
+    c.pushDateTime64(0xffffffff, 0xffffffff); // 2^64 - 1
+    expect(c.rows).toBe(4);
+    const values = Array.from({ length: 4 }, (_, i) => c.sink.buf.readBigInt64LE(i * 8));
+    expect(values).toEqual([0x17b2f2a0075bcd15n, 2n ** 63n - 1n, 2n ** 63n - 1n, 2n ** 63n - 1n]);
+  });
+
   it('UInt8Column writes one byte per value, keeping the low 8 bits', () => {
     const c = new UInt8Column(1);
     for (const v of [0, 1, 127, 128, 255, 256, 0x1ff, 17]) c.push(v);

@@ -273,6 +273,17 @@ export class Fixed64Column {
     this.rows++;
   }
 
+  /**
+   * A DateTime64(9) from an unsigned 64-bit nanosecond count (protobuf fixed64
+   * halves): the column is an Int64, so later times saturate at its maximum
+   * (2262-04-11), as the TSV writers do.
+   */
+  pushDateTime64(lo: number, hi: number): void {
+    if (hi > 0x7fffffff) this.sink.u64(0xffffffff, 0x7fffffff);
+    else this.sink.u64(lo, hi);
+    this.rows++;
+  }
+
   /** A non-negative safe integer (durations, counts). */
   pushNumber(v: number): void {
     this.sink.u64n(v);
