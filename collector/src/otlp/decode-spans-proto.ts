@@ -238,15 +238,7 @@ function writeSpan(cols: OtelTracesColumns, r: ProtoReader, resource: ResourceIn
   if (scopeAttrs.owner !== scope) encodePairs(scopeAttrs, scope, cols.ScopeAttributes, scope.attributePairs);
   cols.ScopeAttributes.pushEncodedRow(scopeAttrs.row as EncodedMapRow);
   cols.SpanAttributes.endRow();
-  // end - start, clamped at 0 (a span ending before it starts has no meaningful duration).
-  let lo = span.endLo - span.startLo;
-  let hi = span.endHi - span.startHi;
-  if (lo < 0) {
-    lo += 4294967296;
-    hi -= 1;
-  }
-  if (hi < 0) cols.Duration.push(0, 0);
-  else cols.Duration.push(lo, hi);
+  cols.Duration.pushDifference(span.startLo, span.startHi, span.endLo, span.endHi);
   cols.StatusCode.push(statusCodeName(span.statusCode));
   cols.StatusMessage.push(span.statusMessage);
 

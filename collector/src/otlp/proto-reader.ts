@@ -1,6 +1,6 @@
 import { OtlpDecodeError } from '../rows/table-batch.ts';
 import { DecodePath } from './decode-path.ts';
-import { quotedTextAt, textAt, tsvTextAt } from './text-cache.ts';
+import { textAt } from './text-cache.ts';
 
 /**
  * A cursor over protobuf bytes for the hand-written OTLP decoders. Every read
@@ -212,22 +212,6 @@ export class ProtoReader {
     const s = this.pos;
     this.pos = e;
     return textAt(this.buf, this.view, s, e);
-  }
-
-  /** A string field as a top-level TSV String value. */
-  tsvString(end: number, wire: number): string {
-    const e = this.lenEnd(end, wire);
-    const s = this.pos;
-    this.pos = e;
-    return tsvTextAt(this.buf, this.view, s, e);
-  }
-
-  /** A string field as a quoted literal for Map/Array fields. */
-  quotedString(end: number, wire: number): string {
-    const e = this.lenEnd(end, wire);
-    const s = this.pos;
-    this.pos = e;
-    return quotedTextAt(this.buf, this.view, s, e);
   }
 
   /** Skips a field of any (non-group) wire type. */

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quoted, tsvString } from '../rows/tsv.ts';
-import { quotedTextAt, textAt, tsvTextAt } from './text-cache.ts';
+import { quotedTextAt, textAt } from './text-cache.ts';
 
 const view = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 type Sliceable = Buffer & { latin1Slice(s: number, e: number): string; utf8Slice(s: number, e: number): string };
 
 describe('text cache', () => {
-  it('always returns the exact decoded, TSV and quoted forms, hit or miss', () => {
+  it('always returns the exact decoded and quoted forms, hit or miss', () => {
     // A tiny alphabet and similar lengths make slot collisions and sampled-hash
     // look-alikes common, which is what could go wrong.
     const piece = fc.constantFrom('a', 'b', "'", '\\', '\t', '\n', 'é', '0', '1', 'LIMIT ', '😀', '\u0000');
@@ -21,7 +21,6 @@ describe('text cache', () => {
           for (const s of strings) {
             const end = off + Buffer.byteLength(s);
             expect(textAt(buf, view(buf), off, end)).toBe(s);
-            expect(tsvTextAt(buf, view(buf), off, end)).toBe(tsvString(s));
             expect(quotedTextAt(buf, view(buf), off, end)).toBe(quoted(s));
             off = end;
           }

@@ -1,11 +1,11 @@
-import { quoted, tsvString } from '../rows/tsv.ts';
+import { quoted } from '../rows/tsv.ts';
 
 /**
  * Telemetry repeats itself: attribute keys, span names, service names and
  * most attribute values recur across spans and requests. Decoding such a
  * string with Buffer#utf8Slice, regex-testing it for escapes and quoting it
  * costs more than looking it up: short ASCII strings are kept in a
- * direct-mapped cache with their decoded, TSV-escaped and quoted forms. The
+ * direct-mapped cache with their decoded and quoted forms. The
  * slot comes from a hash of the length and a sample of the bytes (all of
  * them up to 16, else about ten plus the last four); a hit is confirmed by
  * comparing every byte with the copy kept in `arena`, so a collision costs a
@@ -37,7 +37,6 @@ const lengths = new Int32Array(SLOTS).fill(-1);
 const arena = new Uint8Array(SLOTS * WIDTH);
 const arenaView = new DataView(arena.buffer);
 const raw: string[] = new Array<string>(SLOTS).fill('');
-const tsv: string[] = new Array<string>(SLOTS).fill('');
 const quotedText: string[] = new Array<string>(SLOTS).fill('');
 
 /** Slot holding bytes [start, end) (filled on a miss), or -1 when not cacheable (long or non-ASCII). */
@@ -74,7 +73,6 @@ function slotOf(buf: SliceableBuffer, view: DataView, start: number, end: number
   hashes[slot] = h;
   lengths[slot] = n;
   raw[slot] = text;
-  tsv[slot] = (flags & TSV_ESCAPE) === 0 ? text : tsvString(text);
   quotedText[slot] = (flags & (TSV_ESCAPE | QUOTE)) === 0 ? "'" + text + "'" : quoted(text);
   return slot;
 }
@@ -101,13 +99,6 @@ export function textAt(buf: SliceableBuffer, view: DataView, start: number, end:
   if (start === end) return '';
   const slot = slotOf(buf, view, start, end);
   return slot >= 0 ? raw[slot]! : buf.utf8Slice(start, end);
-}
-
-/** The string in bytes [start, end) as a top-level TSV String field. */
-export function tsvTextAt(buf: SliceableBuffer, view: DataView, start: number, end: number): string {
-  if (start === end) return '';
-  const slot = slotOf(buf, view, start, end);
-  return slot >= 0 ? tsv[slot]! : tsvString(buf.utf8Slice(start, end));
 }
 
 /** The string in bytes [start, end) as a quoted literal for Map/Array fields. */

@@ -53,15 +53,3 @@ export function int64Decimal(lo: number, hi: number): string {
 export function int64ToNumber(lo: number, hi: number): number {
   return (hi | 0) * 4294967296 + lo;
 }
-
-/** Decimal of `end - start` (both uint64 halves), clamped at 0. */
-export function uint64DiffDecimal(startLo: number, startHi: number, endLo: number, endHi: number): string {
-  let lo = endLo - startLo;
-  let hi = endHi - startHi;
-  if (lo < 0) {
-    lo += 4294967296;
-    hi -= 1;
-  }
-  if (hi < 0 || (hi === 0 && lo === 0)) return '0';
-  return uint64Decimal(lo, hi);
-}

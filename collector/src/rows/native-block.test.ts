@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 /**
  * The Native block encoder: byte-level unit checks, then real chDB: blocks
  * equal the engine's own `FORMAT Native` bytes, every type round-trips
@@ -143,6 +144,18 @@ describe('columns', () => {
     expect(c.rows).toBe(4);
     const values = Array.from({ length: 4 }, (_, i) => c.sink.buf.readBigInt64LE(i * 8));
     expect(values).toEqual([0x17b2f2a0075bcd15n, 2n ** 63n - 1n, 2n ** 63n - 1n, 2n ** 63n - 1n]);
+  });
+
+  it('Fixed64Column.pushDifference writes end - start of any two uint64, clamped at zero', () => {
+    const halves = (v: bigint): [number, number] => [Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn)];
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (a, b) => {
+        const c = new Fixed64Column(1);
+        c.pushDifference(...halves(a), ...halves(b));
+        expect(c.sink.buf.readBigUInt64LE(0)).toBe(b > a ? b - a : 0n);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('UInt8Column writes one byte per value, keeping the low 8 bits', () => {

@@ -284,6 +284,22 @@ export class Fixed64Column {
     this.rows++;
   }
 
+  /**
+   * `end - start` of two unsigned 64-bit values (fixed64 halves) as a UInt64,
+   * clamped at 0: a span that ends before it starts has no meaningful duration.
+   */
+  pushDifference(startLo: number, startHi: number, endLo: number, endHi: number): void {
+    let lo = endLo - startLo;
+    let hi = endHi - startHi;
+    if (lo < 0) {
+      lo += TWO_32;
+      hi -= 1;
+    }
+    if (hi < 0) this.sink.u64(0, 0);
+    else this.sink.u64(lo, hi);
+    this.rows++;
+  }
+
   /** A non-negative safe integer (durations, counts). */
   pushNumber(v: number): void {
     this.sink.u64n(v);
@@ -704,4 +720,21 @@ export class NativeBlock {
   reset(): void {
     for (const { column } of this.columns) column.reset();
   }
+}
+
+/**
+ * A block with the columns `names`, in that order (a table's insert column
+ * list), each taken by name from `columns` with its type from `types`.
+ */
+export function namedColumnsBlock<C extends object>(table: string, names: readonly string[], columns: C, types: Readonly<Record<keyof C, string>>): NativeBlock {
+  const byName = columns as unknown as Readonly<Record<string, NativeColumn>>;
+  const typeOf = types as Readonly<Record<string, string>>;
+  return new NativeBlock(
+    names.map((name) => {
+      const column = byName[name];
+      const type = typeOf[name];
+      if (column === undefined || type === undefined) throw new Error(`${table} column ${name} has no Native builder`);
+      return { name, type, column };
+    }),
+  );
 }

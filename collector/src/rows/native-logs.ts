@@ -6,7 +6,7 @@
  * MATERIALIZED `__otel_materialized_*` columns are the engine's to fill.
  */
 import { TABLE_COLUMNS } from './columns.ts';
-import { Fixed64Column, LowCardinalityColumn, MapColumn, NativeBlock, StringColumn, UInt8Column, type NativeColumn } from './native-block.ts';
+import { Fixed64Column, LowCardinalityColumn, MapColumn, namedColumnsBlock, StringColumn, UInt8Column, type NativeBlock } from './native-block.ts';
 
 export interface OtelLogsColumns {
   readonly Timestamp: Fixed64Column;
@@ -70,14 +70,5 @@ export function createOtelLogsBlock(): { block: NativeBlock; columns: OtelLogsCo
     LogAttributes: new MapColumn(),
     EventName: new StringColumn(),
   };
-  const byName = columns as unknown as Readonly<Record<string, NativeColumn>>;
-  const block = new NativeBlock(
-    TABLE_COLUMNS.otel_logs.map((name) => {
-      const column = byName[name];
-      const type = (OTEL_LOGS_NATIVE_TYPES as Readonly<Record<string, string>>)[name];
-      if (column === undefined || type === undefined) throw new Error(`otel_logs column ${name} has no Native builder`);
-      return { name, type, column };
-    }),
-  );
-  return { block, columns };
+  return { block: namedColumnsBlock('otel_logs', TABLE_COLUMNS.otel_logs, columns, OTEL_LOGS_NATIVE_TYPES), columns };
 }

@@ -11,9 +11,9 @@ import {
   Fixed64Column,
   LowCardinalityColumn,
   MapColumn,
-  NativeBlock,
+  namedColumnsBlock,
   StringColumn,
-  type NativeColumn,
+  type NativeBlock,
 } from './native-block.ts';
 
 export interface OtelTracesColumns {
@@ -98,14 +98,5 @@ export function createOtelTracesBlock(): { block: NativeBlock; columns: OtelTrac
     'Links.TraceState': new ArrayColumn(new StringColumn()),
     'Links.Attributes': new ArrayColumn(new MapColumn()),
   };
-  const byName = columns as unknown as Readonly<Record<string, NativeColumn>>;
-  const block = new NativeBlock(
-    TABLE_COLUMNS.otel_traces.map((name) => {
-      const column = byName[name];
-      const type = (OTEL_TRACES_NATIVE_TYPES as Readonly<Record<string, string>>)[name];
-      if (column === undefined || type === undefined) throw new Error(`otel_traces column ${name} has no Native builder`);
-      return { name, type, column };
-    }),
-  );
-  return { block, columns };
+  return { block: namedColumnsBlock('otel_traces', TABLE_COLUMNS.otel_traces, columns, OTEL_TRACES_NATIVE_TYPES), columns };
 }
